@@ -1,0 +1,70 @@
+"""Operator dashboard: live budget utilisation per Landkreis and per programme (German).
+
+Run by `pakt up`; reads only the ReportingService (PAKT_REPORTING_TARGET).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import fetch, table
+from pakt.cli.grpc_client import CallFailed
+from pakt.geld import euro_kurz, quote
+from pakt.platform.settings import target
+from pakt.referenzdaten import programme
+from pakt.reporting.v1 import reporting_pb2
+
+REFRESH_SECONDS = 3
+
+st.set_page_config(page_title="Pakt für Integration – Mittelauslastung", layout="wide")
+st.title("Pakt für Integration – Mittelauslastung")
+st.caption("Regierungspräsidium Stuttgart · Bewilligungsstelle")
+
+jahre = sorted({j for p in programme().values() for j in p.foerderjahre})
+auswahl = st.selectbox("Förderjahr", ["alle", *jahre], index=0)
+foerderjahr = 0 if auswahl == "alle" else int(auswahl)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live() -> None:
+    reporting = target("reporting")
+    try:
+        kreise = fetch(reporting, reporting_pb2.GLIEDERUNG_LANDKREIS, foerderjahr)
+        programme_ = fetch(reporting, reporting_pb2.GLIEDERUNG_PROGRAMM, foerderjahr)
+    except CallFailed as exc:
+        st.error(f"Auswertung nicht verfügbar: {exc}")
+        return
+
+    rahmen, bewilligt = kreise.total("planungsrahmen_cent"), kreise.total("bewilligt_cent")
+    cols = st.columns(5)
+    cols[0].metric("Planungsrahmen", euro_kurz(rahmen))
+    cols[1].metric("beantragt", euro_kurz(kreise.total("beantragt_cent")))
+    cols[2].metric("bewilligt", euro_kurz(bewilligt))
+    cols[3].metric("ausgezahlt", euro_kurz(kreise.total("ausgezahlt_cent")))
+    cols[4].metric("Auslastung", quote(bewilligt, rahmen))
+    st.caption(
+        f"Stand {datetime.now():%d.%m.%Y %H:%M:%S} · {kreise.total('antraege')} Anträge · "
+        f"{kreise.events_applied} Ereignisse verarbeitet · aktualisiert alle {REFRESH_SECONDS} s"
+    )
+
+    je_kreis, je_programm = st.tabs(["Je Stadt- und Landkreis", "Je Programm"])
+    with je_kreis:
+        chart = pd.DataFrame(
+            {
+                "Kreis": [r.name for r in kreise.rows],
+                "Auslastung in %": [
+                    round(r.bewilligt_cent / r.planungsrahmen_cent * 100, 2) if r.planungsrahmen_cent else 0.0
+                    for r in kreise.rows
+                ],
+            }
+        )
+        st.bar_chart(chart, x="Kreis", y="Auslastung in %", height=260)
+        st.table(pd.DataFrame(table(kreise, "Kreis")).set_index("Kreis"))
+    with je_programm:
+        st.table(pd.DataFrame(table(programme_, "Programm")).set_index("Programm"))
+
+
+live()

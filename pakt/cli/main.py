@@ -1,0 +1,205 @@
+"""`pakt`: the command line for municipal systems, operators and the local stack (German output)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from google.protobuf import json_format
+
+from pakt.antrag.v1 import antrag_pb2, antrag_pb2_grpc
+from pakt.cli import output
+from pakt.geld import euro, quote
+from pakt.cli.grpc_client import CallFailed, call
+from pakt.platform.settings import SERVICES, target
+from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+
+STATUS_TEXT = {
+    "ANTRAG_STATUS_EINGEGANGEN": "eingegangen",
+    "ANTRAG_STATUS_IN_PRUEFUNG": "in Prüfung",
+    "ANTRAG_STATUS_NACHFORDERUNG": "Nachforderung",
+    "ANTRAG_STATUS_BEWILLIGT": "bewilligt",
+    "ANTRAG_STATUS_TEILWEISE_BEWILLIGT": "teilweise bewilligt",
+    "ANTRAG_STATUS_ABGELEHNT": "abgelehnt",
+    "ANTRAG_STATUS_ZURUECKGEZOGEN": "zurückgezogen",
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except (CallFailed, UsageError) as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+        else:
+            print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pakt", description="Pakt für Integration – Bewilligungsstelle RP Stuttgart")
+    sub = parser.add_subparsers(required=True, metavar="BEFEHL")
+
+    up = sub.add_parser("up", help="startet das ganze System lokal (Broker, Dienste, Dashboard)")
+    up.add_argument("--no-demo", action="store_true", help="ohne simulierte Anträge der Kommunen")
+    up.set_defaults(handler=_up)
+
+    serve = sub.add_parser("serve", help="startet einen einzelnen Dienst (für Container)")
+    serve.add_argument("service", choices=[*SERVICES, "reporting-aggregator"])
+    serve.set_defaults(handler=_serve)
+
+    demo = sub.add_parser("demo", help="simuliert Kommunen, die Anträge stellen")
+    demo.add_argument("--rate", type=float, default=2.0, help="Anträge je Sekunde (Mittel)")
+    demo.add_argument("--count", type=int, default=None, help="Anzahl, dann Ende (Standard: unbegrenzt)")
+    demo.add_argument("--target", default=None, help="Antrag-Dienst host:port")
+    demo.set_defaults(handler=_demo)
+
+    antrag = sub.add_parser("antrag", help="Anträge stellen und abfragen").add_subparsers(required=True, metavar="AKTION")
+    submit = antrag.add_parser("submit", help="Antrag aus einer JSON-Datei (SubmitAntragRequest) stellen")
+    submit.add_argument("file", help="JSON-Datei, '-' für Standardeingabe")
+    _common(submit, "antrag")
+    submit.set_defaults(handler=_antrag_submit)
+    get = antrag.add_parser("get", help="einen Antrag anzeigen")
+    get.add_argument("id")
+    _common(get, "antrag")
+    get.set_defaults(handler=_antrag_get)
+
+    report = sub.add_parser("report", help="Auswertungen").add_subparsers(required=True, metavar="AUSWERTUNG")
+    util = report.add_parser("utilisation", help="Mittelauslastung je Landkreis oder Programm")
+    util.add_argument("--by", choices=["landkreis", "programm"], required=True)
+    util.add_argument("--jahr", type=int, default=0, help="Förderjahr (Standard: alle)")
+    _common(util, "reporting")
+    util.set_defaults(handler=_report_utilisation)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser, service: str) -> None:
+    parser.add_argument("--json", action="store_true", help="Ausgabe als JSON für Maschinen")
+    parser.add_argument(
+        "--target", default=None, help=f"Adresse des Dienstes host:port (Standard: PAKT_{service.upper()}_TARGET oder lokal)"
+    )
+    parser.set_defaults(service=service)
+
+
+def _target(args) -> str:
+    return args.target or target(args.service)
+
+
+def _antrag_submit(args) -> int:
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        request = json_format.Parse(text, antrag_pb2.SubmitAntragRequest())
+    except OSError as exc:
+        raise UsageError(f"Datei {args.file} nicht lesbar: {exc.strerror}") from None
+    except json_format.ParseError as exc:
+        raise UsageError(f"Datei {args.file} ist kein gültiger SubmitAntragRequest: {exc}") from None
+    reply = call(_target(args), antrag_pb2_grpc.AntragServiceStub, "SubmitAntrag", request)
+    _print_antrag(reply.antrag, args.json)
+    return 0
+
+
+def _antrag_get(args) -> int:
+    reply = call(_target(args), antrag_pb2_grpc.AntragServiceStub, "GetAntrag", antrag_pb2.GetAntragRequest(id=args.id))
+    _print_antrag(reply.antrag, args.json)
+    return 0
+
+
+def _print_antrag(antrag, as_json: bool) -> None:
+    data = output.to_dict(antrag)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    print(f"Antrag {antrag.id}")
+    print(f"  Status:        {STATUS_TEXT.get(data['status'], data['status'])}")
+    print(f"  Antragsteller: {antrag.antragsteller_ags} (Kreis {antrag.kreis_ags})")
+    print(f"  Programm:      {data['programm']}, Förderjahr {antrag.foerderjahr}")
+    print(f"  Beantragt:     {euro(antrag.betrag_cent)}")
+    print(f"  Bewilligt:     {euro(antrag.bewilligt_cent)}")
+    if antrag.bescheid_begruendung:
+        print(f"  Begründung:    {antrag.bescheid_begruendung}")
+
+
+def _report_utilisation(args) -> int:
+    by = {"landkreis": reporting_pb2.GLIEDERUNG_LANDKREIS, "programm": reporting_pb2.GLIEDERUNG_PROGRAMM}[args.by]
+    reply = call(
+        _target(args),
+        reporting_pb2_grpc.ReportingServiceStub,
+        "GetUtilisation",
+        reporting_pb2.GetUtilisationRequest(by=by, foerderjahr=args.jahr),
+    )
+    rows = [output.to_dict(row) for row in reply.rows]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'Schlüssel':<34} {'Name':<40} {'Planungsrahmen':>18} {'beantragt':>18} {'bewilligt':>18} {'Quote':>8}")
+    for row in reply.rows:
+        print(
+            f"{row.key:<34} {row.name[:40]:<40} {euro(row.planungsrahmen_cent):>18} "
+            f"{euro(row.beantragt_cent):>18} {euro(row.bewilligt_cent):>18} {quote(row.bewilligt_cent, row.planungsrahmen_cent):>8}"
+        )
+    return 0
+
+
+def _demo(args) -> int:
+    from pakt.cli import demo
+    from pakt.platform.logging import configure_logging
+
+    configure_logging("demo")
+    # Stop cleanly on SIGTERM from the supervisor.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    demo.run(args.target or target("antrag"), args.rate, args.count)
+    return 0
+
+
+def _serve(args) -> int:
+    import importlib
+
+    module = "services.reporting.aggregator" if args.service == "reporting-aggregator" else f"services.{args.service}.main"
+    importlib.import_module(module).run()
+    return 0
+
+
+def _up(args) -> int:
+    from pakt.cli.stack import ChildFailed, Stack, StackConfig
+
+    config = StackConfig.from_env(demo=not args.no_demo)
+    stack = Stack(config)
+    stopping = False
+
+    def request_stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(f"Starte Pakt für Integration (Daten: {config.data_dir}, Protokolle: {stack.log_dir}) …", flush=True)
+    try:
+        stack.start()
+        print(f"Broker: {stack.bootstrap}", flush=True)
+        stack.wait_ready()
+        if config.demo:
+            stack.start_demo()
+        print(f"Bereit. Dashboard: {stack.dashboard_url}", flush=True)
+        print("Demo: simulierte Kommunen stellen Anträge." if config.demo else "Ohne Demo-Anträge.", flush=True)
+        print("Beenden mit Strg-C.", flush=True)
+        stack.supervise(lambda: stopping)
+    except ChildFailed as exc:
+        print(f"Fehler: {exc}", file=sys.stderr, flush=True)
+        stack.stop()
+        return 1
+    print("Beende alle Prozesse …", flush=True)
+    stack.stop()
+    print("Beendet.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

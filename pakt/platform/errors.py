@@ -1,0 +1,35 @@
+"""Domain errors, mapped to gRPC status codes in one place (grpc_server.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str  # German, shown to the applicant or operator
+
+
+class DomainError(Exception):
+    """Base of the errors a service layer raises on purpose."""
+
+
+class InvalidArgument(DomainError):
+    def __init__(self, violations: list[FieldViolation]) -> None:
+        self.violations = violations
+        super().__init__(
+            "Ungültige Eingabe: " + "; ".join(f"{v.field}: {v.description}" for v in violations)
+        )
+
+
+class NotFound(DomainError):
+    pass
+
+
+class FailedPrecondition(DomainError):
+    pass
+
+
+class AlreadyExists(DomainError):
+    pass

@@ -1,0 +1,113 @@
+"""gRPC server bootstrap shared by all services: health, reflection, metrics, error mapping.
+
+Service code raises pakt.platform.errors; the interceptor turns them into status codes, with
+google.rpc.BadRequest field violations for INVALID_ARGUMENT.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+
+import grpc
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from pakt.platform import errors
+from pakt.platform.logging import trace_id
+from pakt.platform.metrics import RPC_HANDLED, RPC_SECONDS
+
+log = logging.getLogger(__name__)
+
+TRACE_HEADER = "x-trace-id"
+
+
+def _status_for(exc: errors.DomainError) -> grpc.Status:
+    if isinstance(exc, errors.InvalidArgument):
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in exc.violations
+            ]
+        )
+        status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc))
+        status.details.add().Pack(bad_request)
+        return rpc_status.to_status(status)
+    code = {
+        errors.NotFound: code_pb2.NOT_FOUND,
+        errors.FailedPrecondition: code_pb2.FAILED_PRECONDITION,
+        errors.AlreadyExists: code_pb2.ALREADY_EXISTS,
+    }.get(type(exc), code_pb2.INTERNAL)
+    return rpc_status.to_status(status_pb2.Status(code=code, message=str(exc)))
+
+
+class _Interceptor(grpc.aio.ServerInterceptor):
+    """Trace id, latency and outcome metrics, and domain-error mapping for unary calls."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        method = handler_call_details.method
+        inner = handler.unary_unary
+
+        async def wrapper(request, context: grpc.aio.ServicerContext):
+            metadata = dict(context.invocation_metadata() or ())
+            trace_id.set(metadata.get(TRACE_HEADER) or uuid.uuid4().hex)
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                return await inner(request, context)
+            except errors.DomainError as exc:
+                status = _status_for(exc)
+                code = status.code
+                await context.abort_with_status(status)
+            except Exception:
+                # context.abort() raises too, after setting the code; anything else is a bug.
+                set_code = context.code()
+                code = set_code if isinstance(set_code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
+                if code == grpc.StatusCode.UNKNOWN:
+                    log.exception("unhandled error", extra={"method": method})
+                raise
+            finally:
+                RPC_SECONDS.labels(method).observe(time.perf_counter() - started)
+                RPC_HANDLED.labels(method, code.name).inc()
+
+        return grpc.unary_unary_rpc_method_handler(
+            wrapper,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class GrpcServer:
+    """An aio server with health (NOT_SERVING until mark_serving) and reflection."""
+
+    def __init__(self, host: str, port: int, service_names: Iterable[str]) -> None:
+        self.server = grpc.aio.server(interceptors=[_Interceptor()])
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.service_names = list(service_names)
+        reflection.enable_server_reflection(
+            [*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        )
+        self.address = f"{host}:{port}"
+        self.port = self.server.add_insecure_port(self.address)
+
+    async def start(self) -> None:
+        for name in ["", *self.service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.start()
+        log.info("gRPC listening", extra={"address": self.address, "port": self.port})
+
+    async def mark_serving(self) -> None:
+        for name in ["", *self.service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace_s: float) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_s)

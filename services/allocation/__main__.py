@@ -1,0 +1,3 @@
+from services.allocation.main import run
+
+run()

@@ -1,0 +1,86 @@
+"""The allocation service's database schema (SQLAlchemy Core); migrations/ creates it."""
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from pakt.platform.inbox import inbox_table
+from pakt.platform.outbox import outbox_table
+
+metadata = MetaData()
+
+# Versioned parameters: a change is a new row, never an update. art: "budget" or "schwellenwert".
+parameter = Table(
+    "parameter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("art", String(20), nullable=False),
+    Column("programm", String(40), nullable=False),
+    Column("foerderjahr", Integer, nullable=True),
+    Column("betrag_cent", BigInteger, nullable=False),
+    Column("gueltig_ab", Date, nullable=False),
+    Column("quelle", Text, nullable=False),
+    Column("erfasst_von", String(100), nullable=False),
+    Column("erfasst_at", DateTime(timezone=True), nullable=False),
+)
+
+# One computed distribution of a budget over the Kommunen, with the inputs it used.
+verteilung = Table(
+    "verteilung",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("programm", String(40), nullable=False),
+    Column("foerderjahr", Integer, nullable=False),
+    Column("budget_parameter_id", Integer, nullable=False),
+    Column("budget_cent", BigInteger, nullable=False),
+    # What the shares follow: "bevoelkerung_zensus2022" until an Erhebung is imported.
+    Column("basis", String(100), nullable=False),
+    Column("berechnet_at", DateTime(timezone=True), nullable=False),
+)
+
+planungsrahmen = Table(
+    "planungsrahmen",
+    metadata,
+    Column("kommune_ags", String(8), primary_key=True),
+    Column("programm", String(40), primary_key=True),
+    Column("foerderjahr", Integer, primary_key=True),
+    Column("kreis_ags", String(5), nullable=False, index=True),
+    Column("rahmen_cent", BigInteger, nullable=False),
+    Column("gebunden_cent", BigInteger, nullable=False),
+    Column("verteilung_id", String(36), nullable=False),
+    # The budget invariant, enforced by the database whatever the application does.
+    CheckConstraint("gebunden_cent >= 0 AND gebunden_cent <= rahmen_cent", name="ck_rahmen_nicht_ueberbunden"),
+)
+
+# Every decision, with its trace; the sum of bewilligt_cent per frame is its gebunden_cent.
+bescheid = Table(
+    "bescheid",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("antrag_id", String(36), nullable=False, unique=True),
+    Column("antrag_event_id", String(36), nullable=False),
+    Column("kommune_ags", String(8), nullable=False),
+    Column("rahmen_ags", String(8), nullable=True),
+    Column("programm", String(40), nullable=False),
+    Column("foerderjahr", Integer, nullable=False),
+    Column("entscheidung", String(40), nullable=False),
+    Column("ablehnungsgrund", String(60), nullable=False),
+    Column("beantragt_cent", BigInteger, nullable=False),
+    Column("bewilligt_cent", BigInteger, nullable=False),
+    Column("rahmen_cent", BigInteger, nullable=False),
+    Column("gebunden_vorher_cent", BigInteger, nullable=False),
+    Column("begruendung", Text, nullable=False),
+    Column("erlassen_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = inbox_table(metadata)
+outbox = outbox_table(metadata)

@@ -1,0 +1,3 @@
+from services.antrag.main import run
+
+run()

@@ -1,0 +1,42 @@
+"""The antrag service process: gRPC API, outbox relay, and the consumer of allocation's Bescheide."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pakt.allocation.v1 import events_pb2 as allocation_events  # registers the payload types
+from pakt.antrag.v1 import antrag_pb2_grpc
+from pakt.platform import events
+from pakt.platform.kafka import run_consumer
+from pakt.platform.outbox import OutboxRelay
+from pakt.platform.runtime import ServiceRuntime, run_until_signalled
+from pakt.platform.settings import ServiceSettings
+from services.antrag.grpc_api import AntragServicer
+from services.antrag.service import AntragService
+from services.antrag.tables import outbox
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def main(stop: asyncio.Event) -> None:
+    runtime = ServiceRuntime(ServiceSettings.from_env("antrag"), MIGRATIONS, ["pakt.antrag.v1.AntragService"])
+    relay = OutboxRelay(runtime.engine, outbox, runtime.use_producer())
+    service = AntragService(runtime.engine, on_events=relay.wake)
+    antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), runtime.server.server)
+
+    async def on_event(event: events.Event) -> str:
+        if not isinstance(event.payload, allocation_events.BescheidErlassen):
+            return "ignored"
+        return await asyncio.to_thread(service.apply_bescheid, event.envelope, event.payload)
+
+    async def consume_bescheide(task_stop: asyncio.Event) -> None:
+        await run_consumer(runtime.settings.kafka, "antrag", [events.ALLOCATION_EVENTS], on_event, task_stop)
+
+    runtime.add_task("outbox-relay", relay.run)
+    runtime.add_task("bescheid-consumer", consume_bescheide)
+    await runtime.run(stop, topics=events.ALL_TOPICS)
+
+
+def run() -> None:
+    run_until_signalled(main)

@@ -1,0 +1,3 @@
+from services.caseplan.main import run
+
+run()

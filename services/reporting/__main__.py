@@ -1,0 +1,3 @@
+from services.reporting.main import run
+
+run()

@@ -1,0 +1,29 @@
+"""The reporting service process: answers utilisation queries from the read model.
+
+The read model is written by the aggregation worker (aggregator.py), a separate process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pakt.platform.runtime import ServiceRuntime, run_until_signalled
+from pakt.platform.settings import ServiceSettings
+from pakt.reporting.v1 import reporting_pb2_grpc
+from services.reporting.grpc_api import ReportingServicer
+from services.reporting.readmodel import ReadModel
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def main(stop: asyncio.Event) -> None:
+    runtime = ServiceRuntime(ServiceSettings.from_env("reporting"), MIGRATIONS, ["pakt.reporting.v1.ReportingService"])
+    reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
+        ReportingServicer(ReadModel(runtime.engine)), runtime.server.server
+    )
+    await runtime.run(stop)
+
+
+def run() -> None:
+    run_until_signalled(main)

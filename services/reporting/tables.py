@@ -1,0 +1,52 @@
+"""The reporting read model (SQLAlchemy Core): the latest state of every Antrag and frame.
+
+Built only from events, idempotently: replaying the topics from the start gives the same figures.
+"""
+
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table
+
+metadata = MetaData()
+
+antrag_stand = Table(
+    "antrag_stand",
+    metadata,
+    Column("antrag_id", String(36), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("antragsteller_ags", String(8), nullable=False),
+    Column("kreis_ags", String(5), nullable=False, index=True),
+    Column("programm", String(40), nullable=False),
+    Column("foerderjahr", Integer, nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("betrag_cent", BigInteger, nullable=False),
+    Column("bewilligt_cent", BigInteger, nullable=False),
+    Column("ausgezahlt_cent", BigInteger, nullable=False),
+)
+
+# The distribution each programme and year currently follows (version = allocation's budget parameter id).
+verteilung_stand = Table(
+    "verteilung_stand",
+    metadata,
+    Column("programm", String(40), primary_key=True),
+    Column("foerderjahr", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("verteilung_id", String(36), nullable=False),
+)
+
+rahmen_stand = Table(
+    "rahmen_stand",
+    metadata,
+    Column("kommune_ags", String(8), primary_key=True),
+    Column("programm", String(40), primary_key=True),
+    Column("foerderjahr", Integer, primary_key=True),
+    Column("kreis_ags", String(5), nullable=False, index=True),
+    Column("rahmen_cent", BigInteger, nullable=False),
+)
+
+# How far the aggregation has got: events applied and when.
+aggregation_stand = Table(
+    "aggregation_stand",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("events_applied", BigInteger, nullable=False),
+    Column("aktualisiert_at", DateTime(timezone=True), nullable=True),
+)
