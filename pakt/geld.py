@@ -12,8 +12,8 @@ def euro(cent: int) -> str:
 
 def euro_kurz(cent: int) -> str:
     """Large sums for headline figures: 140,0 Mio. €."""
-    if abs(cent) >= 100_000_000_00:
-        return f"{cent / 100_000_000_00:.1f} Mrd. €".replace(".", ",", 1)
+    if abs(cent) >= 1_000_000_000_00:
+        return f"{cent / 1_000_000_000_00:.1f} Mrd. €".replace(".", ",", 1)
     if abs(cent) >= 1_000_000_00:
         return f"{cent / 1_000_000_00:.1f} Mio. €".replace(".", ",", 1)
     return euro(cent)

@@ -20,17 +20,12 @@ def _ints(message: Message, data: dict) -> dict:
     for field in message.DESCRIPTOR.fields:
         if field.name not in data:
             continue
+        value = getattr(message, field.name)
         if field.type in _INT64:
-            value = data[field.name]
-            data[field.name] = [int(v) for v in value] if isinstance(value, list) else int(value)
-        elif field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry is False:
-            value = getattr(message, field.name)
-            if _is_repeated(field):
+            data[field.name] = [int(v) for v in value] if field.is_repeated else int(value)
+        elif field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.full_name.startswith("pakt."):
+            if field.is_repeated:
                 data[field.name] = [_ints(m, d) for m, d in zip(value, data[field.name], strict=True)]
-            elif field.message_type.full_name.startswith("pakt."):
+            else:
                 data[field.name] = _ints(value, data[field.name])
     return data
-
-
-def _is_repeated(field: FieldDescriptor) -> bool:
-    return field.label == FieldDescriptor.LABEL_REPEATED

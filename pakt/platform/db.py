@@ -73,4 +73,5 @@ def insert_ignore(conn: Connection, table, **values) -> bool:
     """INSERT that does nothing on a key conflict; True if the row was inserted."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
     stmt: Insert = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT DO NOTHING.
+    return conn.execute(stmt.returning(*table.primary_key.columns)).first() is not None

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from pakt.allocation.v1.allocation_pb2 import Ablehnungsgrund, Entscheidung
 from pakt.referenzdaten import gebiete
-from services.allocation.domain import decide, euro, largest_remainder
+from pakt.geld import euro
+from services.allocation.domain import decide, largest_remainder
 
 SCHWELLE = 5_100_000  # 51.000,00 €
 
@@ -222,7 +223,8 @@ def test_euro(cent, text):
     assert euro(cent) == text
 
 
-@given(st.integers(min_value=0, max_value=10**15))
-def test_euro_matches_exact_integer_formatting(cent):
-    euros, rest = divmod(cent, 100)
-    assert euro(cent) == f"{euros:,}".replace(",", ".") + f",{rest:02d} €"
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_euro_is_exact_over_the_whole_int64_range(cent):
+    euros, rest = divmod(abs(cent), 100)
+    digits = f"{euros:,}".replace(",", ".")
+    assert euro(cent) == ("-" if cent < 0 else "") + f"{digits},{rest:02d} €"

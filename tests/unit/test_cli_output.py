@@ -7,8 +7,9 @@ import json
 import pytest
 
 from pakt.antrag.v1.antrag_pb2 import Antrag, AntragStatus
-from pakt.cli.output import euro, to_dict
+from pakt.cli.output import to_dict
 from pakt.common.v1.programm_pb2 import Programm
+from pakt.geld import euro  # the CLI's money format (pakt/cli/main.py)
 from pakt.reporting.v1.reporting_pb2 import GetUtilisationResponse, UtilisationRow
 
 
@@ -110,7 +111,15 @@ def test_int64_inside_repeated_messages_are_numbers():
 
 @pytest.mark.parametrize(
     ("cent", "text"),
-    [(123456789, "1.234.567,89 €"), (5, "0,05 €"), (0, "0,00 €"), (5_100_000, "51.000,00 €"), (99, "0,99 €")],
+    [
+        (123456789, "1.234.567,89 €"),
+        (5, "0,05 €"),
+        (0, "0,00 €"),
+        (99, "0,99 €"),
+        (5_100_000, "51.000,00 €"),
+        (-5, "-0,05 €"),
+        (2**53 + 1, "90.071.992.547.409,93 €"),  # beyond float precision: still exact
+    ],
 )
 def test_euro(cent, text):
     assert euro(cent) == text

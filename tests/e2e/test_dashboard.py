@@ -1,0 +1,71 @@
+"""The dashboard, in headless Chromium, shows the figures the ReportingService reports.
+
+Needs Debian's chromium (.ci/run installs it). Required where CI=true; elsewhere it skips and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+from pakt.geld import euro
+from tests.e2e.conftest import eventually
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium is required in CI (apt-get install chromium); .ci/run installs it")
+        pytest.skip("no Chromium on this machine: apt-get install chromium (required where CI=true)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_dashboard_shows_every_kreis_and_the_reported_figures(stack, cli, browser, tmp_path):
+    antrag = cli.submit(
+        tmp_path,
+        {
+            "request_id": str(uuid.uuid4()),
+            "antragsteller_ags": "08425141",  # Blaustein, Alb-Donau-Kreis
+            "programm": "PROGRAMM_INTEGRATIONSMANAGEMENT",
+            "foerderjahr": 2018,
+            "betrag_cent": 3_250_055,
+        },
+    )
+    row = eventually(
+        lambda: next(
+            (r for r in cli.json("report", "utilisation", "--by", "landkreis") if r["key"] == "08425" and r["bewilligt_cent"] >= 3_250_055),
+            None,
+        )
+    )
+    assert antrag["kreis_ags"] == "08425"
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(stack.dashboard_url)
+    table_row = page.locator("tr", has_text="08425")
+    table_row.wait_for(timeout=45_000)
+    # The Kreis row shows name, frame and approved sum exactly as reported, in German format.
+    eventually(lambda: euro(row["bewilligt_cent"]) in table_row.inner_text(), timeout_s=20)
+    text = table_row.inner_text()
+    assert "Alb-Donau-Kreis" in text
+    assert euro(row["planungsrahmen_cent"]) in text
+    assert page.locator("tbody tr", has_text="08").count() >= 44
+    page.get_by_text("Je Programm").click()
+    page.locator("tr", has_text="PROGRAMM_INTEGRATIONSMANAGEMENT").wait_for(timeout=10_000)
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    page.close()
