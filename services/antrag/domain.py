@@ -11,8 +11,8 @@ from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform.errors import FieldViolation
 from pakt.referenzdaten import Gebiete, Programmdefinition
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-AGS = re.compile(r"^\d{5}(\d{3})?$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+AGS = re.compile(r"[0-9]{5}(?:[0-9]{3})?")
 
 # A Bescheid is only applied to an Antrag that is still undecided.
 UNDECIDED = {AntragStatus.ANTRAG_STATUS_EINGEGANGEN, AntragStatus.ANTRAG_STATUS_IN_PRUEFUNG}
@@ -42,14 +42,14 @@ def validate(
     violations: list[FieldViolation] = []
     if not e.request_id:
         violations.append(FieldViolation("request_id", "fehlt: jeder Antrag braucht einen Idempotenzschlüssel"))
-    elif not REQUEST_ID.match(e.request_id):
+    elif not REQUEST_ID.fullmatch(e.request_id):
         violations.append(
             FieldViolation("request_id", "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
         )
 
     if not e.antragsteller_ags:
         violations.append(FieldViolation("antragsteller_ags", "fehlt"))
-    elif not AGS.match(e.antragsteller_ags):
+    elif not AGS.fullmatch(e.antragsteller_ags):
         violations.append(
             FieldViolation(
                 "antragsteller_ags",
