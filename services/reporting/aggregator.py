@@ -30,7 +30,6 @@ def create_app(settings: ServiceSettings, engine: Engine) -> faust.App:
     app = faust.App(
         "pakt-reporting",
         broker=f"kafka://{kafka.bootstrap_servers}",
-        broker_credentials=None,
         store="memory://",
         web_enabled=False,
         consumer_auto_offset_reset="earliest",

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from pakt.antrag.v1.antrag_pb2 import Antrag
 from pakt.antrag.v1.events_pb2 import AntragEingereicht
 from pakt.platform import events
-from pakt.platform.db import make_engine, migrate
+from tests.databases import migrated_engine
 from services.allocation.main import MIGRATIONS
 from services.allocation.service import AllocationService
 from services.allocation.tables import bescheid, outbox, planungsrahmen
@@ -22,13 +22,11 @@ IM = 1  # PROGRAMM_INTEGRATIONSMANAGEMENT
 
 @pytest.fixture
 def service(db_url):
-    engine = make_engine(db_url)
-    migrate(engine, MIGRATIONS)
-    svc = AllocationService(engine)
-    svc.seed_parameters()
-    svc.ensure_verteilungen()
-    yield svc
-    engine.dispose()
+    with migrated_engine(db_url, MIGRATIONS) as engine:
+        svc = AllocationService(engine)
+        svc.seed_parameters()
+        svc.ensure_verteilungen()
+        yield svc
 
 
 def _eingereicht(ags: str, betrag_cent: int, jahr: int = 2017):

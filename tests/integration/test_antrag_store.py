@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from pakt.allocation.v1.allocation_pb2 import ENTSCHEIDUNG_TEILWEISE_BEWILLIGT
 from pakt.allocation.v1.events_pb2 import BescheidErlassen
 from pakt.antrag.v1.antrag_pb2 import ANTRAG_STATUS_TEILWEISE_BEWILLIGT, SubmitAntragRequest
-from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.platform import events
-from pakt.platform.db import make_engine, migrate
 from pakt.platform.errors import InvalidArgument, NotFound
+from tests.databases import migrated_engine
 from services.antrag.main import MIGRATIONS
 from services.antrag.service import AntragService
 from services.antrag.tables import antrag, idempotenz, outbox
@@ -22,10 +21,8 @@ from services.antrag.tables import antrag, idempotenz, outbox
 
 @pytest.fixture
 def service(db_url):
-    engine = make_engine(db_url)
-    migrate(engine, MIGRATIONS)
-    yield AntragService(engine)
-    engine.dispose()
+    with migrated_engine(db_url, MIGRATIONS) as engine:
+        yield AntragService(engine)
 
 
 def _count(service, table) -> int:

@@ -16,8 +16,9 @@ from grpc_status import rpc_status
 from sqlalchemy import Engine, exc, insert, inspect
 
 from pakt.caseplan.v1 import caseplan_pb2, caseplan_pb2_grpc
-from pakt.platform.db import make_engine, migrate
 from pakt.platform.grpc_server import GrpcServer
+from pakt.platform.db import migrate
+from tests.databases import migrated_engine
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.main import GRPC_SERVICE_NAME, MIGRATIONS
 from services.caseplan.service import CasePlanService, Fallzahl
@@ -29,10 +30,8 @@ BOEBLINGEN = "08115003"  # Landkreis Böblingen, 08115
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    migrate(engine, MIGRATIONS)
-    yield engine
-    engine.dispose()
+    with migrated_engine(db_url, MIGRATIONS) as engine:
+        yield engine
 
 
 def _plan(kommune_ags: str, closed: bool = False) -> dict:

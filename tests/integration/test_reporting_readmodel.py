@@ -9,18 +9,16 @@ from pakt.allocation.v1.events_pb2 import KommunenRahmen, VerteilungFestgelegt
 from pakt.antrag.v1.antrag_pb2 import ANTRAG_STATUS_BEWILLIGT, ANTRAG_STATUS_EINGEGANGEN, Antrag
 from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht
 from pakt.platform import events
-from pakt.platform.db import make_engine, migrate
 from pakt.reporting.v1.reporting_pb2 import GLIEDERUNG_LANDKREIS, GLIEDERUNG_PROGRAMM
+from tests.databases import migrated_engine
 from services.reporting.main import MIGRATIONS
 from services.reporting.readmodel import ReadModel
 
 
 @pytest.fixture
 def readmodel(db_url):
-    engine = make_engine(db_url)
-    migrate(engine, MIGRATIONS)
-    yield ReadModel(engine)
-    engine.dispose()
+    with migrated_engine(db_url, MIGRATIONS) as engine:
+        yield ReadModel(engine)
 
 
 def _events():
