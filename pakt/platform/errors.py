@@ -33,3 +33,11 @@ class FailedPrecondition(DomainError):
 
 class AlreadyExists(DomainError):
     pass
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+class PermissionDenied(DomainError):
+    """The caller may not do this, or the resource is not theirs; never says whether it exists."""

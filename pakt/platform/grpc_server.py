@@ -41,6 +41,8 @@ def _status_for(exc: errors.DomainError) -> grpc.Status:
         errors.NotFound: code_pb2.NOT_FOUND,
         errors.FailedPrecondition: code_pb2.FAILED_PRECONDITION,
         errors.AlreadyExists: code_pb2.ALREADY_EXISTS,
+        errors.Unauthenticated: code_pb2.UNAUTHENTICATED,
+        errors.PermissionDenied: code_pb2.PERMISSION_DENIED,
     }.get(type(exc), code_pb2.INTERNAL)
     return rpc_status.to_status(status_pb2.Status(code=code, message=str(exc)))
 
