@@ -1,10 +1,15 @@
-"""What the dashboard shows, fetched from the ReportingService and shaped into German tables."""
+"""What the dashboard shows, fetched from the ReportingService and shaped into German tables.
+
+The dashboard runs on the operator's side: it calls as PAKT_DASHBOARD_IDENTITY if set, else with
+the certificate PAKT_CLIENT_CERT names, else as "rp:dashboard" with a certificate of the local CA.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from pakt.cli.grpc_client import call
+from pakt.cli.grpc_client import acting_as, call
 from pakt.geld import euro, quote
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
@@ -24,6 +29,7 @@ def fetch(target: str, by: int, foerderjahr: int) -> Auslastung:
         reporting_pb2_grpc.ReportingServiceStub,
         "GetUtilisation",
         reporting_pb2.GetUtilisationRequest(by=by, foerderjahr=foerderjahr),
+        acting_as(os.environ.get("PAKT_DASHBOARD_IDENTITY"), "rp:dashboard"),
     )
     return Auslastung(rows=list(reply.rows), events_applied=reply.events_applied)
 

@@ -3,6 +3,8 @@ and optionally the demo feeder, as child processes of one supervisor.
 
 Used by `pakt up` (and so `make run`) and by the end-to-end tests, which start it on free ports.
 Each child's output goes to <data dir>/logs/<name>.log; the console shows only what matters.
+The services speak TLS with a certificate of the local development CA in <data dir>/pki, and
+callers present tokens signed with client certificates of the same CA (pakt.platform.auth).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.settings import (
     DEFAULT_PORTS, SERVICES,
     ServiceSettings,
@@ -28,6 +31,7 @@ from pakt.platform.settings import (
     data_dir,
     env_int,
 )
+from pakt.platform.tls import channel_credentials
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD_APP = REPO_ROOT / "dashboard" / "app.py"
@@ -106,6 +110,7 @@ class Stack:
         self.config = config
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.log_dir = config.data_dir / "logs"
+        self.pki = DevPki(config.data_dir / "pki")
         self.bootstrap = config.kafka_bootstrap or ""
 
     @property
@@ -121,6 +126,10 @@ class Stack:
             env[f"PAKT_{upper}_METRICS_PORT"] = str(c.metrics_ports[service])
             env[f"PAKT_{upper}_TARGET"] = f"127.0.0.1:{c.grpc_ports[service]}"
         env["PAKT_REPORTING_AGGREGATOR_METRICS_PORT"] = str(c.aggregator_metrics_port)
+        env["PAKT_TLS_CA"] = str(self.pki.ca_cert)
+        env["PAKT_TLS_CERT"] = str(self.pki.server.cert)
+        env["PAKT_TLS_KEY"] = str(self.pki.server.key)
+        env["PAKT_DASHBOARD_IDENTITY"] = "rp:dashboard"
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -133,6 +142,7 @@ class Stack:
                 "Ports lassen sich mit PAKT_<DIENST>_GRPC_PORT usw. ändern."
             )
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dev_pki(self.pki.directory)
         if not self.config.kafka_bootstrap:
             self._start_broker()
         py = sys.executable
@@ -183,10 +193,12 @@ class Stack:
         """Until every service reports SERVING and the dashboard answers; raises ChildFailed."""
         deadline = time.monotonic() + timeout_s
         pending = set(SERVICES)
+        # Health needs no credential, as for Kubernetes probes; only the server is verified.
+        credentials = channel_credentials(self.pki.ca_cert, None)
         while pending:
             self._check_alive()
             for service in list(pending):
-                if _serving(f"127.0.0.1:{self.config.grpc_ports[service]}"):
+                if _serving(f"127.0.0.1:{self.config.grpc_ports[service]}", credentials):
                     pending.discard(service)
             if time.monotonic() > deadline:
                 raise ChildFailed(f"nicht bereit nach {timeout_s:.0f} s: {', '.join(sorted(pending))}")
@@ -206,7 +218,7 @@ class Stack:
 
     def stop(self, grace_s: float = 15) -> None:
         """SIGTERM in reverse start order (feeder and dashboard first, broker last), then SIGKILL."""
-        for name, proc in reversed(self.children):
+        for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -223,9 +235,9 @@ class Stack:
             time.sleep(0.5)
 
 
-def _serving(target: str) -> bool:
+def _serving(target: str, credentials: grpc.ChannelCredentials) -> bool:
     try:
-        with grpc.insecure_channel(target) as ch:
+        with grpc.secure_channel(target, credentials) as ch:
             reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
         return reply.status == health_pb2.HealthCheckResponse.SERVING
     except grpc.RpcError:

@@ -1,7 +1,10 @@
-"""gRPC server bootstrap shared by all services: health, reflection, metrics, error mapping.
+"""gRPC server bootstrap shared by all services: TLS, authentication, health, reflection, metrics,
+error mapping.
 
-Service code raises pakt.platform.errors; the interceptor turns them into status codes, with
-google.rpc.BadRequest field violations for INVALID_ARGUMENT.
+Every call except health and reflection must carry a credential (pakt.platform.auth); handlers get
+its principal from pakt.platform.auth.caller(). Service code raises pakt.platform.errors; the
+interceptor turns them into status codes, with google.rpc.BadRequest field violations for
+INVALID_ARGUMENT.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
-from pakt.platform import errors
+from pakt.platform import auth, errors
 from pakt.platform.logging import trace_id
 from pakt.platform.metrics import RPC_HANDLED, RPC_SECONDS
+from pakt.platform.tls import TlsFiles, server_credentials
 
 log = logging.getLogger(__name__)
 
 TRACE_HEADER = "x-trace-id"
+# Open without a credential: Kubernetes probes and tools such as grpcurl have none.
+PUBLIC_SERVICES = frozenset({health.SERVICE_NAME, reflection.SERVICE_NAME})
 
 
 def _status_for(exc: errors.DomainError) -> grpc.Status:
@@ -48,21 +54,32 @@ def _status_for(exc: errors.DomainError) -> grpc.Status:
 
 
 class _Interceptor(grpc.aio.ServerInterceptor):
-    """Trace id, latency and outcome metrics, and domain-error mapping for unary calls."""
+    """Authentication, trace id, latency and outcome metrics, and domain-error mapping for unary calls."""
+
+    def __init__(self, authenticator: auth.Authenticator) -> None:
+        self.authenticator = authenticator
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
         method = handler_call_details.method
+        service = method.split("/")[1]
+        public = service in PUBLIC_SERVICES
+        if handler is None or (handler.unary_unary is None and public):
+            return handler
+        if handler.unary_unary is None:
+            # Only unary calls are authenticated below; none of our services streams.
+            raise RuntimeError(f"{method} streams: not authenticated, so not served")
         inner = handler.unary_unary
 
         async def wrapper(request, context: grpc.aio.ServicerContext):
-            metadata = dict(context.invocation_metadata() or ())
-            trace_id.set(metadata.get(TRACE_HEADER) or uuid.uuid4().hex)
+            metadata = context.invocation_metadata() or ()
+            trace_id.set(dict(metadata).get(TRACE_HEADER) or uuid.uuid4().hex)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
+                if not public:
+                    # Like trace_id: every call runs in its own task, so this stays with the call.
+                    auth.current.set(self.authenticator.authenticate(metadata, service))
                 return await inner(request, context)
             except errors.DomainError as exc:
                 status = _status_for(exc)
@@ -87,10 +104,12 @@ class _Interceptor(grpc.aio.ServerInterceptor):
 
 
 class GrpcServer:
-    """An aio server with health (NOT_SERVING until mark_serving) and reflection."""
+    """An aio server on one TLS port, with health (NOT_SERVING until mark_serving) and reflection.
 
-    def __init__(self, host: str, port: int, service_names: Iterable[str]) -> None:
-        self.server = grpc.aio.server(interceptors=[_Interceptor()])
+    Credentials of callers are checked against the CA in `tls`."""
+
+    def __init__(self, host: str, port: int, service_names: Iterable[str], tls: TlsFiles) -> None:
+        self.server = grpc.aio.server(interceptors=[_Interceptor(auth.Authenticator.from_file(tls.ca_cert))])
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.service_names = list(service_names)
@@ -98,7 +117,7 @@ class GrpcServer:
             [*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
         )
         self.address = f"{host}:{port}"
-        self.port = self.server.add_insecure_port(self.address)
+        self.port = self.server.add_secure_port(self.address, server_credentials(tls))
 
     async def start(self) -> None:
         for name in ["", *self.service_names]:

@@ -1,6 +1,7 @@
 """The life of a service process: start in order, serve, and shut down cleanly on SIGTERM.
 
-Start: logging and metrics, gRPC (health NOT_SERVING), database migrations, Kafka; then SERVING.
+Start: logging and metrics, gRPC with TLS (health NOT_SERVING), database migrations, Kafka; then
+SERVING.
 Stop: NOT_SERVING, stop accepting and finish in-flight calls, stop background tasks (consumers
 commit what they processed), flush the producer, close the database.
 """
@@ -34,7 +35,7 @@ class ServiceRuntime:
         self.migrations = migrations
         configure_logging(settings.name, settings.log_level)
         self.engine: Engine = make_engine(settings.db_url)
-        self.server = GrpcServer(settings.bind_host, settings.grpc_port, grpc_service_names)
+        self.server = GrpcServer(settings.bind_host, settings.grpc_port, grpc_service_names, settings.tls.files())
         self.producer: AIOKafkaProducer | None = None
         self._tasks: list[tuple[str, Task]] = []
         self._stop_tasks = asyncio.Event()

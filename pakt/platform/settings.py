@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pakt.platform.tls import TlsFiles
+
 # Default ports of the local stack: (gRPC, Prometheus metrics).
 DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "antrag": (50051, 9461),
@@ -75,6 +77,37 @@ class KafkaSettings:
 
 
 @dataclass(frozen=True)
+class TlsSettings:
+    """The server's TLS files: the CA that the certificates behind callers' credentials must
+    chain to, and its own certificate and key. Locally `pakt up` creates them
+    (pakt.platform.pki); production mounts its own."""
+
+    ca_cert: Path
+    cert: Path
+    key: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> TlsSettings:
+        pki = data_dir(env) / "pki"
+        return cls(
+            ca_cert=Path(env.get("PAKT_TLS_CA") or pki / "ca.pem"),
+            cert=Path(env.get("PAKT_TLS_CERT") or pki / "server.pem"),
+            key=Path(env.get("PAKT_TLS_KEY") or pki / "server-key.pem"),
+        )
+
+    def files(self) -> TlsFiles:
+        """The files, once they are known to exist; checked at service start, not when read, so
+        that settings can be read before `pakt up` has created the local CA."""
+        for name, path in [("PAKT_TLS_CA", self.ca_cert), ("PAKT_TLS_CERT", self.cert), ("PAKT_TLS_KEY", self.key)]:
+            if not path.is_file():
+                raise SettingsError(
+                    f"{name}: no file at {path} (`pakt up` creates the local development CA; "
+                    "elsewhere set PAKT_TLS_CA, PAKT_TLS_CERT and PAKT_TLS_KEY)"
+                )
+        return TlsFiles(self.ca_cert, self.cert, self.key)
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     name: str
     bind_host: str
@@ -83,6 +116,7 @@ class ServiceSettings:
     db_url: str
     log_level: str
     kafka: KafkaSettings
+    tls: TlsSettings
     # Seconds in-flight calls get to finish after SIGTERM.
     shutdown_grace_s: float
 
@@ -101,6 +135,7 @@ class ServiceSettings:
             db_url=env.get(prefix + "DB_URL") or default_db,
             log_level=(env.get("PAKT_LOG_LEVEL") or "INFO").upper(),
             kafka=KafkaSettings.from_env(env),
+            tls=TlsSettings.from_env(env),
             shutdown_grace_s=float(env_int("PAKT_SHUTDOWN_GRACE_S", 10, env)),
         )
 

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, exc, insert, inspect
 from pakt.caseplan.v1 import caseplan_pb2, caseplan_pb2_grpc
 from pakt.platform.grpc_server import GrpcServer
 from pakt.platform.db import migrate
+from pakt.platform.pki import ensure_dev_pki
+from pakt.platform.tls import channel_credentials
 from tests.databases import migrated_engine
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.main import GRPC_SERVICE_NAME, MIGRATIONS
@@ -93,15 +95,18 @@ def test_database_rejects_inconsistent_status(engine: Engine, status: str, abges
 
 
 @pytest.mark.usefixtures("plans")
-def test_grpc_api_serves_fallzahlen_and_rejects_an_unknown_kreis(engine: Engine):
+def test_grpc_api_serves_fallzahlen_and_rejects_an_unknown_kreis(engine: Engine, tmp_path):
+    pki = ensure_dev_pki(tmp_path / "pki")
+
     async def scenario() -> None:
-        server = GrpcServer("127.0.0.1", 0, [GRPC_SERVICE_NAME])
+        server = GrpcServer("127.0.0.1", 0, [GRPC_SERVICE_NAME], pki.server)
         caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(
             CasePlanServicer(CasePlanService(engine)), server.server
         )
         await server.start()
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            credentials = channel_credentials(pki.ca_cert, pki.client("rp"))
+            async with grpc.aio.secure_channel(f"127.0.0.1:{server.port}", credentials) as channel:
                 stub = caseplan_pb2_grpc.CasePlanServiceStub(channel)
                 response = await stub.GetFallzahlen(caseplan_pb2.GetFallzahlenRequest())
                 assert [(f.kommune_ags, f.offene_plaene, f.suppressed) for f in response.fallzahlen] == [

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pakt.platform.settings import SERVICES, ServiceSettings, SettingsError, target
+from pakt.platform.settings import SERVICES, ServiceSettings, SettingsError, TlsSettings, target
+from pakt.platform.tls import TlsFiles
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,40 @@ def test_defaults(service, grpc_port, metrics_port, tmp_path):
         False,
     )
     assert (k.rebalance_timeout_ms, k.security_protocol) == (3000, "PLAINTEXT")
+
+
+def test_tls_files_default_to_the_local_ca_in_the_data_dir(tmp_path):
+    tls = ServiceSettings.from_env("antrag", {"PAKT_DATA_DIR": str(tmp_path)}).tls
+    pki = tmp_path.resolve() / "pki"
+    assert (tls.ca_cert, tls.cert, tls.key) == (pki / "ca.pem", pki / "server.pem", pki / "server-key.pem")
+
+
+def test_tls_files_from_the_environment():
+    env = {"PAKT_TLS_CA": "/etc/pakt/ca.pem", "PAKT_TLS_CERT": "/etc/pakt/tls.crt", "PAKT_TLS_KEY": "/etc/pakt/tls.key"}
+    tls = ServiceSettings.from_env("reporting", env).tls
+    assert (tls.ca_cert, tls.cert, tls.key) == (Path("/etc/pakt/ca.pem"), Path("/etc/pakt/tls.crt"), Path("/etc/pakt/tls.key"))
+
+
+@pytest.mark.parametrize("missing", ["PAKT_TLS_CA", "PAKT_TLS_CERT", "PAKT_TLS_KEY"])
+def test_missing_tls_file_names_the_variable_and_the_path(tmp_path, missing):
+    env = {name: str(tmp_path / name.lower()) for name in ["PAKT_TLS_CA", "PAKT_TLS_CERT", "PAKT_TLS_KEY"]}
+    for name, path in env.items():
+        if name != missing:
+            Path(path).write_text("pem")
+    tls = TlsSettings.from_env(env)  # reading the settings does not need the files yet
+    with pytest.raises(SettingsError) as raised:
+        tls.files()
+    assert missing in str(raised.value) and env[missing] in str(raised.value)
+
+
+def test_existing_tls_files_are_the_servers_files(tmp_path):
+    for name in ["ca.pem", "server.pem", "server-key.pem"]:
+        (tmp_path / "pki").mkdir(exist_ok=True)
+        (tmp_path / "pki" / name).write_text("pem")
+    pki = tmp_path.resolve() / "pki"
+    assert TlsSettings.from_env({"PAKT_DATA_DIR": str(tmp_path)}).files() == TlsFiles(
+        pki / "ca.pem", pki / "server.pem", pki / "server-key.pem"
+    )
 
 
 def test_all_four_services_are_known():
