@@ -6,31 +6,13 @@ import argparse
 import json
 import signal
 import sys
-from pathlib import Path
 
-from google.protobuf import json_format
-
-from pakt.antrag.v1 import antrag_pb2, antrag_pb2_grpc
-from pakt.cli import output
+from pakt.cli import antrag_cli, output
+from pakt.cli.antrag_cli import UsageError
 from pakt.geld import euro, quote
-from pakt.cli.grpc_client import CallFailed, call
+from pakt.cli.grpc_client import CallFailed, acting_as, call
 from pakt.platform.settings import SERVICES, target
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-
-STATUS_TEXT = {
-    "ANTRAG_STATUS_EINGEGANGEN": "eingegangen",
-    "ANTRAG_STATUS_IN_PRUEFUNG": "in Prüfung",
-    "ANTRAG_STATUS_NACHFORDERUNG": "Nachforderung",
-    "ANTRAG_STATUS_BEWILLIGT": "bewilligt",
-    "ANTRAG_STATUS_TEILWEISE_BEWILLIGT": "teilweise bewilligt",
-    "ANTRAG_STATUS_ABGELEHNT": "abgelehnt",
-    "ANTRAG_STATUS_ZURUECKGEZOGEN": "zurückgezogen",
-}
-
-
-class UsageError(Exception):
-    pass
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -46,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pakt", description="Pakt für Integration – Bewilligungsstelle RP Stuttgart")
+    parser.add_argument(
+        "--as",
+        dest="identity",
+        metavar="IDENTITÄT",
+        help="als Kommune (AGS) oder als Bewilligungsstelle (rp) handeln",
+    )
     sub = parser.add_subparsers(required=True, metavar="BEFEHL")
 
     up = sub.add_parser("up", help="startet das ganze System lokal (Broker, Dienste, Dashboard)")
@@ -62,15 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--target", default=None, help="Antrag-Dienst host:port")
     demo.set_defaults(handler=_demo)
 
-    antrag = sub.add_parser("antrag", help="Anträge stellen und abfragen").add_subparsers(required=True, metavar="AKTION")
-    submit = antrag.add_parser("submit", help="Antrag aus einer JSON-Datei (SubmitAntragRequest) stellen")
-    submit.add_argument("file", help="JSON-Datei, '-' für Standardeingabe")
-    _common(submit, "antrag")
-    submit.set_defaults(handler=_antrag_submit)
-    get = antrag.add_parser("get", help="einen Antrag anzeigen")
-    get.add_argument("id")
-    _common(get, "antrag")
-    get.set_defaults(handler=_antrag_get)
+    antrag = sub.add_parser("antrag", help="Anträge stellen, bearbeiten und abfragen")
+    antrag_cli.register(antrag.add_subparsers(required=True, metavar="AKTION"), _common)
 
     report = sub.add_parser("report", help="Auswertungen").add_subparsers(required=True, metavar="AUSWERTUNG")
     util = report.add_parser("utilisation", help="Mittelauslastung je Landkreis oder Programm")
@@ -93,40 +74,6 @@ def _target(args) -> str:
     return args.target or target(args.service)
 
 
-def _antrag_submit(args) -> int:
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-        request = json_format.Parse(text, antrag_pb2.SubmitAntragRequest())
-    except OSError as exc:
-        raise UsageError(f"Datei {args.file} nicht lesbar: {exc.strerror}") from None
-    except json_format.ParseError as exc:
-        raise UsageError(f"Datei {args.file} ist kein gültiger SubmitAntragRequest: {exc}") from None
-    reply = call(_target(args), antrag_pb2_grpc.AntragServiceStub, "SubmitAntrag", request)
-    _print_antrag(reply.antrag, args.json)
-    return 0
-
-
-def _antrag_get(args) -> int:
-    reply = call(_target(args), antrag_pb2_grpc.AntragServiceStub, "GetAntrag", antrag_pb2.GetAntragRequest(id=args.id))
-    _print_antrag(reply.antrag, args.json)
-    return 0
-
-
-def _print_antrag(antrag, as_json: bool) -> None:
-    data = output.to_dict(antrag)
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    print(f"Antrag {antrag.id}")
-    print(f"  Status:        {STATUS_TEXT.get(data['status'], data['status'])}")
-    print(f"  Antragsteller: {antrag.antragsteller_ags} (Kreis {antrag.kreis_ags})")
-    print(f"  Programm:      {data['programm']}, Förderjahr {antrag.foerderjahr}")
-    print(f"  Beantragt:     {euro(antrag.betrag_cent)}")
-    print(f"  Bewilligt:     {euro(antrag.bewilligt_cent)}")
-    if antrag.bescheid_begruendung:
-        print(f"  Begründung:    {antrag.bescheid_begruendung}")
-
-
 def _report_utilisation(args) -> int:
     by = {"landkreis": reporting_pb2.GLIEDERUNG_LANDKREIS, "programm": reporting_pb2.GLIEDERUNG_PROGRAMM}[args.by]
     reply = call(
@@ -134,6 +81,7 @@ def _report_utilisation(args) -> int:
         reporting_pb2_grpc.ReportingServiceStub,
         "GetUtilisation",
         reporting_pb2.GetUtilisationRequest(by=by, foerderjahr=args.jahr),
+        acting_as(args.identity, "rp"),
     )
     rows = [output.to_dict(row) for row in reply.rows]
     if args.json:

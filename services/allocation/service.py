@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from pakt.allocation.v1.allocation_pb2 import Ablehnungsgrund, Entscheidung, Planungsrahmen
 from pakt.allocation.v1.events_pb2 import BescheidErlassen, KommunenRahmen, VerteilungFestgelegt
-from pakt.antrag.v1.events_pb2 import AntragEingereicht
+from pakt.antrag.v1.antrag_pb2 import Antrag
 from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform import events
@@ -22,7 +22,7 @@ from pakt.platform.inbox import first_delivery
 from pakt.platform.outbox import enqueue
 from pakt.referenzdaten import Gebiete, gebiete
 from services.allocation import domain
-from services.allocation.tables import bescheid, inbox, outbox, parameter, planungsrahmen, verteilung
+from services.allocation.tables import bescheid, bindung, inbox, outbox, parameter, planungsrahmen, verteilung
 
 log = logging.getLogger(__name__)
 
@@ -130,54 +130,75 @@ class AllocationService:
 
     # -- decisions ---------------------------------------------------------------------------
 
-    def decide(self, envelope: Envelope, eingereicht: AntragEingereicht) -> str:
-        """Decide an Antrag once, however often its event arrives; returns the outcome for metrics."""
-        a = eingereicht.antrag
+    def decide(self, envelope: Envelope, a: Antrag) -> str:
+        """Decide an Antrag once, however often its event arrives; returns the outcome for metrics.
+
+        The Antrag draws on the frames of its pool: its own, or for a Kooperation the lead's and
+        the members', or for a Landkreis those of the Gemeinden that transferred the task to it.
+        """
         programm = Programm.Name(a.programm)
         with self.engine.begin() as conn:
             if not first_delivery(conn, inbox, envelope.event_id):
                 return "duplicate"
             if conn.execute(select(bescheid.c.id).where(bescheid.c.antrag_id == a.id)).first():
                 return "duplicate"
-            rahmen_ags = frame_holder(a.antragsteller_ags, gebiete())
-            frame = None
-            if rahmen_ags is not None:
-                frame = conn.execute(
+            pool = frame_pool(a, gebiete())
+            frames = []
+            if pool:
+                frames = conn.execute(
                     select(planungsrahmen)
                     .where(
-                        planungsrahmen.c.kommune_ags == rahmen_ags,
+                        planungsrahmen.c.kommune_ags.in_(pool),
                         planungsrahmen.c.programm == programm,
                         planungsrahmen.c.foerderjahr == a.foerderjahr,
                     )
+                    .order_by(planungsrahmen.c.kommune_ags)
                     .with_for_update()
-                ).one_or_none()
-            if frame is None:
+                ).all()
+            if not frames or len(frames) != len(pool):
                 entscheid = _kein_rahmen(conn, a.antragsteller_ags, programm, a.foerderjahr)
                 rahmen_cent = gebunden_vorher = 0
             else:
-                rahmen_cent, gebunden_vorher = frame.rahmen_cent, frame.gebunden_cent
+                rahmen_cent = sum(f.rahmen_cent for f in frames)
+                gebunden_vorher = sum(f.gebunden_cent for f in frames)
                 entscheid = domain.decide(a.betrag_cent, rahmen_cent, gebunden_vorher, _schwelle(conn, programm))
-            if entscheid.bewilligt_cent > 0:
-                bound = conn.execute(
-                    update(planungsrahmen)
-                    .where(
-                        planungsrahmen.c.kommune_ags == rahmen_ags,
-                        planungsrahmen.c.programm == programm,
-                        planungsrahmen.c.foerderjahr == a.foerderjahr,
-                        planungsrahmen.c.gebunden_cent == gebunden_vorher,
-                    )
-                    .values(gebunden_cent=planungsrahmen.c.gebunden_cent + entscheid.bewilligt_cent)
-                )
-                if bound.rowcount != 1:
-                    raise ConcurrentChange(a.id)
             bescheid_id = str(uuid.uuid4())
+            if entscheid.bewilligt_cent > 0:
+                parts = domain.largest_remainder(
+                    entscheid.bewilligt_cent, {f.kommune_ags: f.rahmen_cent - f.gebunden_cent for f in frames}
+                )
+                for f in frames:
+                    if parts[f.kommune_ags] == 0:
+                        continue
+                    bound = conn.execute(
+                        update(planungsrahmen)
+                        .where(
+                            planungsrahmen.c.kommune_ags == f.kommune_ags,
+                            planungsrahmen.c.programm == programm,
+                            planungsrahmen.c.foerderjahr == a.foerderjahr,
+                            planungsrahmen.c.gebunden_cent == f.gebunden_cent,
+                        )
+                        .values(gebunden_cent=planungsrahmen.c.gebunden_cent + parts[f.kommune_ags])
+                    )
+                    if bound.rowcount != 1:
+                        raise ConcurrentChange(a.id)
+                    conn.execute(
+                        bindung.insert().values(
+                            bescheid_id=bescheid_id,
+                            kommune_ags=f.kommune_ags,
+                            programm=programm,
+                            foerderjahr=a.foerderjahr,
+                            gebunden_cent=parts[f.kommune_ags],
+                            freigegeben_cent=0,
+                        )
+                    )
             conn.execute(
                 bescheid.insert().values(
                     id=bescheid_id,
                     antrag_id=a.id,
                     antrag_event_id=envelope.event_id,
                     kommune_ags=a.antragsteller_ags,
-                    rahmen_ags=rahmen_ags,
+                    rahmen_ags=pool[0] if len(pool) == 1 else None,
                     programm=programm,
                     foerderjahr=a.foerderjahr,
                     entscheidung=Entscheidung.Name(entscheid.entscheidung),
@@ -211,6 +232,40 @@ class AllocationService:
                 events.wrap(event, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=1, producer=PRODUCER),
             )
         self.on_events()
+        return "applied"
+
+    def release(self, envelope: Envelope, a: Antrag) -> str:
+        """Give what the Verwendungsnachweis left unspent back to the frames it was bound to."""
+        with self.engine.begin() as conn:
+            if not first_delivery(conn, inbox, envelope.event_id):
+                return "duplicate"
+            entscheid = conn.execute(select(bescheid).where(bescheid.c.antrag_id == a.id)).one_or_none()
+            if entscheid is None or a.freigegeben_cent <= 0:
+                return "ignored"
+            rows = conn.execute(
+                select(bindung).where(bindung.c.bescheid_id == entscheid.id).order_by(bindung.c.kommune_ags).with_for_update()
+            ).all()
+            if any(r.freigegeben_cent for r in rows):
+                return "duplicate"
+            if a.freigegeben_cent > sum(r.gebunden_cent for r in rows):
+                log.error("release exceeds the binding", extra={"antrag_id": a.id})
+                return "rejected"
+            parts = domain.largest_remainder(a.freigegeben_cent, {r.kommune_ags: r.gebunden_cent for r in rows})
+            for r in rows:
+                conn.execute(
+                    update(bindung)
+                    .where(bindung.c.bescheid_id == r.bescheid_id, bindung.c.kommune_ags == r.kommune_ags)
+                    .values(freigegeben_cent=parts[r.kommune_ags])
+                )
+                conn.execute(
+                    update(planungsrahmen)
+                    .where(
+                        planungsrahmen.c.kommune_ags == r.kommune_ags,
+                        planungsrahmen.c.programm == r.programm,
+                        planungsrahmen.c.foerderjahr == r.foerderjahr,
+                    )
+                    .values(gebunden_cent=planungsrahmen.c.gebunden_cent - parts[r.kommune_ags])
+                )
         return "applied"
 
     # -- queries ------------------------------------------------------------------------------
@@ -258,17 +313,19 @@ class AllocationService:
         return [_to_proto(r) for r in rows[:page_size]], next_token
 
 
-def frame_holder(ags: str, gebiete: Gebiete) -> str | None:
-    """Whose Planungsrahmen an applicant draws on: a Gemeinde its own, a Stadtkreis its one city.
+def frame_pool(a: Antrag, gebiete: Gebiete) -> list[str]:
+    """The Gemeinden whose Planungsrahmen an Antrag draws on, sorted.
 
-    A Landkreis has a frame only by pooling delegated Gemeinden, which is not modelled yet.
+    A Gemeinde draws on its own frame and, leading a Kooperation, on its members'; a Stadtkreis on
+    its one city's; a Landkreis on the frames of the Gemeinden that transferred the task to it.
     """
+    ags = a.antragsteller_ags
     if ags in gebiete.gemeinden:
-        return ags
+        return sorted({ags, *(m.ags for m in a.mitglieder)})
     kreis = gebiete.kreise.get(ags)
     if kreis is not None and kreis.typ == "Stadtkreis":
-        return ags + "000"
-    return None
+        return [ags + "000"]
+    return sorted(set(a.uebertragende_ags))
 
 
 def _kein_rahmen(conn: Connection, ags: str, programm: str, foerderjahr: int) -> domain.Entscheid:

@@ -82,5 +82,20 @@ bescheid = Table(
     Column("erlassen_at", DateTime(timezone=True), nullable=False),
 )
 
+# How a Bescheid's approved amount is bound to the Planungsrahmen of each Kommune in its pool (one
+# row for a single applicant; several for a Kooperation or a Landkreis with Übertragungen), and
+# what the Verwendungsnachweis released again. Per frame, gebunden_cent = sum(gebunden - freigegeben).
+bindung = Table(
+    "bindung",
+    metadata,
+    Column("bescheid_id", String(36), primary_key=True),
+    Column("kommune_ags", String(8), primary_key=True),
+    Column("programm", String(40), nullable=False),
+    Column("foerderjahr", Integer, nullable=False),
+    Column("gebunden_cent", BigInteger, nullable=False),
+    Column("freigegeben_cent", BigInteger, nullable=False),
+    CheckConstraint("freigegeben_cent >= 0 AND freigegeben_cent <= gebunden_cent", name="ck_bindung_freigabe"),
+)
+
 inbox = inbox_table(metadata)
 outbox = outbox_table(metadata)

@@ -1,10 +1,13 @@
-"""gRPC entry point: turns requests into service-layer calls, off the event loop."""
+"""gRPC entry point: authenticates the caller and hands the request to the service layer, off the
+event loop. Authorisation and validation live in the service layer."""
 
 from __future__ import annotations
 
 import asyncio
 
-from pakt.antrag.v1 import antrag_pb2, antrag_pb2_grpc
+from pakt.antrag.v1 import antrag_pb2 as pb
+from pakt.antrag.v1 import antrag_pb2_grpc
+from pakt.platform.auth import caller
 from services.antrag.service import AntragService
 
 
@@ -12,10 +15,51 @@ class AntragServicer(antrag_pb2_grpc.AntragServiceServicer):
     def __init__(self, service: AntragService) -> None:
         self.service = service
 
+    async def _run(self, context, method, request):
+        principal = caller()
+        return await asyncio.to_thread(method, principal, request)
+
     async def SubmitAntrag(self, request, context):
-        antrag = await asyncio.to_thread(self.service.submit, request)
-        return antrag_pb2.SubmitAntragResponse(antrag=antrag)
+        return await self._run(context, self.service.submit, request)
+
+    async def WithdrawAntrag(self, request, context):
+        return await self._run(context, self.service.withdraw, request)
+
+    async def AnswerNachforderung(self, request, context):
+        return await self._run(context, self.service.answer_nachforderung, request)
+
+    async def RequestMittelabruf(self, request, context):
+        return await self._run(context, self.service.request_mittelabruf, request)
+
+    async def SubmitVerwendungsnachweis(self, request, context):
+        return await self._run(context, self.service.submit_verwendungsnachweis, request)
+
+    async def RecordUebertragung(self, request, context):
+        return await self._run(context, self.service.record_uebertragung, request)
+
+    async def BeginPruefung(self, request, context):
+        return await self._run(context, self.service.begin_pruefung, request)
+
+    async def RequestNachforderung(self, request, context):
+        return await self._run(context, self.service.request_nachforderung, request)
+
+    async def CompletePruefung(self, request, context):
+        return await self._run(context, self.service.complete_pruefung, request)
+
+    async def ConfirmAuszahlung(self, request, context):
+        return await self._run(context, self.service.confirm_auszahlung, request)
 
     async def GetAntrag(self, request, context):
-        antrag = await asyncio.to_thread(self.service.get, request.id)
-        return antrag_pb2.GetAntragResponse(antrag=antrag)
+        antrag = await self._run(context, lambda p, r: self.service.get(p, r.id), request)
+        return pb.GetAntragResponse(antrag=antrag)
+
+    async def ListAntraege(self, request, context):
+        return await self._run(context, self.service.list, request)
+
+    async def GetAntragHistory(self, request, context):
+        eintraege = await self._run(context, lambda p, r: self.service.history(p, r.antrag_id), request)
+        return pb.GetAntragHistoryResponse(eintraege=eintraege)
+
+    async def ListUebertragungen(self, request, context):
+        uebertragungen = await self._run(context, self.service.list_uebertragungen, request)
+        return pb.ListUebertragungenResponse(uebertragungen=uebertragungen)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, select, update
 
 from pakt.allocation.v1.events_pb2 import VerteilungFestgelegt
 from pakt.antrag.v1.antrag_pb2 import Antrag, AntragStatus
-from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht
+from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht, AntragFortgeschrieben
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform.errors import FieldViolation, InvalidArgument
 from pakt.platform.events import Event
@@ -39,7 +39,7 @@ class ReadModel:
         """Apply one event; returns the outcome for metrics. Idempotent by aggregate version."""
         payload = event.payload
         with self.engine.begin() as conn:
-            if isinstance(payload, (AntragEingereicht, AntragBeschieden)):
+            if isinstance(payload, (AntragEingereicht, AntragBeschieden, AntragFortgeschrieben)):
                 outcome = _apply_antrag(conn, payload.antrag)
             elif isinstance(payload, VerteilungFestgelegt):
                 outcome = _apply_verteilung(conn, payload, event.envelope.aggregate_version)
@@ -119,7 +119,8 @@ def _apply_antrag(conn: Connection, a: Antrag) -> str:
         "foerderjahr": a.foerderjahr,
         "status": AntragStatus.Name(a.status),
         "betrag_cent": a.betrag_cent,
-        "bewilligt_cent": a.bewilligt_cent,
+        # What stays committed: the Verwendungsnachweis releases the unspent part to the frame.
+        "bewilligt_cent": a.bewilligt_cent - a.freigegeben_cent,
         "ausgezahlt_cent": a.ausgezahlt_cent,
     }
     if current is None:

@@ -7,13 +7,17 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import grpc
 import pytest
 
 from pakt.cli.stack import Stack, StackConfig
+from pakt.platform.tls import channel_credentials
 
 PAKT = [sys.executable, "-m", "pakt.cli.main"]
+RP = "rp:pruefer"
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +30,14 @@ def stack(tmp_path_factory):
         yield s
     finally:
         s.stop()
+
+
+def service_channel(stack, service: str, identity: str | None = "rp") -> grpc.Channel:
+    """A channel to one service of the stack, acting as identity (None: without a credential)."""
+    client = stack.pki.client(identity) if identity else None
+    return grpc.secure_channel(
+        f"127.0.0.1:{stack.config.grpc_ports[service]}", channel_credentials(stack.pki.ca_cert, client)
+    )
 
 
 class Cli:
@@ -64,3 +76,33 @@ def eventually(check, timeout_s: float = 30, interval_s: float = 0.3):
             return last
         time.sleep(interval_s)
     raise AssertionError(f"condition not met within {timeout_s} s; last result: {last!r}")
+
+
+def full_request(ags: str, jahr: int, betrag_cent: int, **extra) -> dict:
+    """A complete SubmitAntragRequest as JSON; Integrationsmanagement unless extra says otherwise."""
+    request = {
+        "request_id": str(uuid.uuid4()),
+        "antragsteller_ags": ags,
+        "programm": "PROGRAMM_INTEGRATIONSMANAGEMENT",
+        "foerderjahr": jahr,
+        "betrag_cent": betrag_cent,
+        "beginn": f"{jahr}-01-01",
+        "ende": f"{jahr}-12-31",
+        "stellen": [{"vzae_hundertstel": 100, "qualifikation": "QUALIFIKATION_HOCHSCHULABSCHLUSS_SOZIALWESEN"}],
+        "traegerschaft": "TRAEGERSCHAFT_EIGENREGIE",
+        "ansprechperson": {"name": "Erika Muster", "email": "integration@kommune.example"},
+        "begruendung": "Integrationsmanagement in der Anschlussunterbringung.",
+        **extra,
+    }
+    if request["programm"] != "PROGRAMM_INTEGRATIONSMANAGEMENT":
+        request.pop("stellen")  # positions only for Integrationsmanagement
+    return request
+
+
+def decide(cli, antrag_id: str) -> dict:
+    """The Bewilligungsstelle's Prüfung, then wait for allocation's Bescheid."""
+    cli.json("--as", RP, "antrag", "pruefen", antrag_id)
+    assert cli.json("--as", RP, "antrag", "freigeben", antrag_id)["status"] == "ANTRAG_STATUS_ENTSCHEIDUNGSREIF"
+    return eventually(
+        lambda: (a := cli.json("--as", RP, "antrag", "get", antrag_id))["status"] != "ANTRAG_STATUS_ENTSCHEIDUNGSREIF" and a
+    )

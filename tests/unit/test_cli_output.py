@@ -34,7 +34,12 @@ def _antrag() -> Antrag:
 
 
 def test_antrag_as_dict():
-    assert to_dict(_antrag()) == {
+    data = to_dict(_antrag())
+    assert {k: data[k] for k in EXPECTED} == EXPECTED
+    assert data["stellen"] == [] and data["mittelabrufe"] == []
+
+
+EXPECTED = {
         "id": "a-0001",
         "status": "ANTRAG_STATUS_TEILWEISE_BEWILLIGT",
         "antragsteller_ags": "08115003",
@@ -61,7 +66,12 @@ def test_antrag_money_and_version_are_json_numbers():
 
 
 def test_empty_antrag_prints_zeros_and_unspecified_enums():
-    assert to_dict(Antrag()) == {
+    data = to_dict(Antrag())
+    assert {k: data[k] for k in EMPTY} == EMPTY
+    assert data["abgerufen_cent"] == 0 and data["mitglieder"] == []
+
+
+EMPTY = {
         "id": "",
         "status": "ANTRAG_STATUS_UNSPECIFIED",
         "antragsteller_ags": "",

@@ -26,7 +26,19 @@ if _version_not_supported:
 
 
 class AntragServiceStub:
-    """Applications (Anträge) from municipal systems; the system of record for Anträge.
+    """Applications (Anträge) from municipal systems; the system of record for Anträge, Mittelabrufe
+    and Verwendungsnachweise.
+
+    Callers authenticate with a per-call credential signed with their platform certificate, which
+    names a Kommune or an operator of the Bewilligungsstelle (see README, Authentication). A Kommune acts on its own Anträge only and reads its own, those it is a
+    member of, and (a Landkreis) those of Gemeinden that transferred Integrationsmanagement to it.
+    Operators read all and perform the Bewilligungsstelle's steps. An Antrag the caller may not see
+    answers PERMISSION_DENIED, whether or not it exists.
+
+    Every mutating call carries a request_id: repeating it returns the first result; reusing it
+    with different content is INVALID_ARGUMENT. A step not allowed in the Antrag's current status
+    answers FAILED_PRECONDITION naming that status. Dates are ISO 8601 strings ("2017-07-01").
+    -- steps of the applicant (the Kommune) --
     """
 
     def __init__(self, channel):
@@ -40,25 +52,183 @@ class AntragServiceStub:
                 request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitAntragRequest.SerializeToString,
                 response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitAntragResponse.FromString,
                 _registered_method=True)
+        self.WithdrawAntrag = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/WithdrawAntrag',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.WithdrawAntragRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.WithdrawAntragResponse.FromString,
+                _registered_method=True)
+        self.AnswerNachforderung = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/AnswerNachforderung',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.AnswerNachforderungRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.AnswerNachforderungResponse.FromString,
+                _registered_method=True)
+        self.RequestMittelabruf = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/RequestMittelabruf',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestMittelabrufRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestMittelabrufResponse.FromString,
+                _registered_method=True)
+        self.SubmitVerwendungsnachweis = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/SubmitVerwendungsnachweis',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitVerwendungsnachweisRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitVerwendungsnachweisResponse.FromString,
+                _registered_method=True)
+        self.RecordUebertragung = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/RecordUebertragung',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RecordUebertragungRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RecordUebertragungResponse.FromString,
+                _registered_method=True)
+        self.BeginPruefung = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/BeginPruefung',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.BeginPruefungRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.BeginPruefungResponse.FromString,
+                _registered_method=True)
+        self.RequestNachforderung = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/RequestNachforderung',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestNachforderungRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestNachforderungResponse.FromString,
+                _registered_method=True)
+        self.CompletePruefung = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/CompletePruefung',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.CompletePruefungRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.CompletePruefungResponse.FromString,
+                _registered_method=True)
+        self.ConfirmAuszahlung = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/ConfirmAuszahlung',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ConfirmAuszahlungRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ConfirmAuszahlungResponse.FromString,
+                _registered_method=True)
         self.GetAntrag = channel.unary_unary(
                 '/pakt.antrag.v1.AntragService/GetAntrag',
                 request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragRequest.SerializeToString,
                 response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragResponse.FromString,
                 _registered_method=True)
+        self.ListAntraege = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/ListAntraege',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListAntraegeRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListAntraegeResponse.FromString,
+                _registered_method=True)
+        self.GetAntragHistory = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/GetAntragHistory',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragHistoryRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragHistoryResponse.FromString,
+                _registered_method=True)
+        self.ListUebertragungen = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/ListUebertragungen',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenResponse.FromString,
+                _registered_method=True)
 
 
 class AntragServiceServicer:
-    """Applications (Anträge) from municipal systems; the system of record for Anträge.
+    """Applications (Anträge) from municipal systems; the system of record for Anträge, Mittelabrufe
+    and Verwendungsnachweise.
+
+    Callers authenticate with a per-call credential signed with their platform certificate, which
+    names a Kommune or an operator of the Bewilligungsstelle (see README, Authentication). A Kommune acts on its own Anträge only and reads its own, those it is a
+    member of, and (a Landkreis) those of Gemeinden that transferred Integrationsmanagement to it.
+    Operators read all and perform the Bewilligungsstelle's steps. An Antrag the caller may not see
+    answers PERMISSION_DENIED, whether or not it exists.
+
+    Every mutating call carries a request_id: repeating it returns the first result; reusing it
+    with different content is INVALID_ARGUMENT. A step not allowed in the Antrag's current status
+    answers FAILED_PRECONDITION naming that status. Dates are ISO 8601 strings ("2017-07-01").
+    -- steps of the applicant (the Kommune) --
     """
 
     def SubmitAntrag(self, request, context):
-        """Submits an Antrag. Idempotent by request_id.
+        """Submits an Antrag, alone or as lead of a Kooperation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawAntrag(self, request, context):
+        """Withdraws an Antrag before the Prüfung is completed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerNachforderung(self, request, context):
+        """Answers the open Nachforderung; the Antrag returns to the Prüfung.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestMittelabruf(self, request, context):
+        """Requests a draw-down against the Bescheid; all draw-downs together never exceed bewilligt_cent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitVerwendungsnachweis(self, request, context):
+        """Declares the amount spent after the Förderzeitraum; the rest is reclaimed and released.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordUebertragung(self, request, context):
+        """A kreisangehörige Gemeinde transfers Integrationsmanagement to its Landkreis for a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BeginPruefung(self, request, context):
+        """-- steps of the Bewilligungsstelle (operators) --
+
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestNachforderung(self, request, context):
+        """Asks the applicant for more information by a deadline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompletePruefung(self, request, context):
+        """Completes the Prüfung; allocation then decides against the Planungsrahmen.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmAuszahlung(self, request, context):
+        """Pays out a requested Mittelabruf.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetAntrag(self, request, context):
+        """-- queries --
+
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAntraege(self, request, context):
+        """Anträge the caller may see, oldest first, in pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAntragHistory(self, request, context):
+        """Every step of an Antrag: who, when, what and why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUebertragungen(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,10 +242,70 @@ def add_AntragServiceServicer_to_server(servicer, server):
                     request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitAntragRequest.FromString,
                     response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitAntragResponse.SerializeToString,
             ),
+            'WithdrawAntrag': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawAntrag,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.WithdrawAntragRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.WithdrawAntragResponse.SerializeToString,
+            ),
+            'AnswerNachforderung': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerNachforderung,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.AnswerNachforderungRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.AnswerNachforderungResponse.SerializeToString,
+            ),
+            'RequestMittelabruf': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestMittelabruf,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestMittelabrufRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestMittelabrufResponse.SerializeToString,
+            ),
+            'SubmitVerwendungsnachweis': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitVerwendungsnachweis,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitVerwendungsnachweisRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitVerwendungsnachweisResponse.SerializeToString,
+            ),
+            'RecordUebertragung': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordUebertragung,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RecordUebertragungRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RecordUebertragungResponse.SerializeToString,
+            ),
+            'BeginPruefung': grpc.unary_unary_rpc_method_handler(
+                    servicer.BeginPruefung,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.BeginPruefungRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.BeginPruefungResponse.SerializeToString,
+            ),
+            'RequestNachforderung': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestNachforderung,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestNachforderungRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestNachforderungResponse.SerializeToString,
+            ),
+            'CompletePruefung': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompletePruefung,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.CompletePruefungRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.CompletePruefungResponse.SerializeToString,
+            ),
+            'ConfirmAuszahlung': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmAuszahlung,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ConfirmAuszahlungRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ConfirmAuszahlungResponse.SerializeToString,
+            ),
             'GetAntrag': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAntrag,
                     request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragRequest.FromString,
                     response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragResponse.SerializeToString,
+            ),
+            'ListAntraege': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAntraege,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListAntraegeRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListAntraegeResponse.SerializeToString,
+            ),
+            'GetAntragHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAntragHistory,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragHistoryRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragHistoryResponse.SerializeToString,
+            ),
+            'ListUebertragungen': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUebertragungen,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,7 +316,19 @@ def add_AntragServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AntragService:
-    """Applications (Anträge) from municipal systems; the system of record for Anträge.
+    """Applications (Anträge) from municipal systems; the system of record for Anträge, Mittelabrufe
+    and Verwendungsnachweise.
+
+    Callers authenticate with a per-call credential signed with their platform certificate, which
+    names a Kommune or an operator of the Bewilligungsstelle (see README, Authentication). A Kommune acts on its own Anträge only and reads its own, those it is a
+    member of, and (a Landkreis) those of Gemeinden that transferred Integrationsmanagement to it.
+    Operators read all and perform the Bewilligungsstelle's steps. An Antrag the caller may not see
+    answers PERMISSION_DENIED, whether or not it exists.
+
+    Every mutating call carries a request_id: repeating it returns the first result; reusing it
+    with different content is INVALID_ARGUMENT. A step not allowed in the Antrag's current status
+    answers FAILED_PRECONDITION naming that status. Dates are ISO 8601 strings ("2017-07-01").
+    -- steps of the applicant (the Kommune) --
     """
 
     @staticmethod
@@ -117,6 +359,249 @@ class AntragService:
             _registered_method=True)
 
     @staticmethod
+    def WithdrawAntrag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/WithdrawAntrag',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.WithdrawAntragRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.WithdrawAntragResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerNachforderung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/AnswerNachforderung',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.AnswerNachforderungRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.AnswerNachforderungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestMittelabruf(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/RequestMittelabruf',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestMittelabrufRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestMittelabrufResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitVerwendungsnachweis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/SubmitVerwendungsnachweis',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitVerwendungsnachweisRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.SubmitVerwendungsnachweisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUebertragung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/RecordUebertragung',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RecordUebertragungRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RecordUebertragungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BeginPruefung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/BeginPruefung',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.BeginPruefungRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.BeginPruefungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestNachforderung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/RequestNachforderung',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestNachforderungRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RequestNachforderungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompletePruefung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/CompletePruefung',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.CompletePruefungRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.CompletePruefungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmAuszahlung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/ConfirmAuszahlung',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ConfirmAuszahlungRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ConfirmAuszahlungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetAntrag(request,
             target,
             options=(),
@@ -133,6 +618,87 @@ class AntragService:
             '/pakt.antrag.v1.AntragService/GetAntrag',
             pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragRequest.SerializeToString,
             pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAntraege(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/ListAntraege',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListAntraegeRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListAntraegeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAntragHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/GetAntragHistory',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragHistoryRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.GetAntragHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUebertragungen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/ListUebertragungen',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from pakt.antrag.v1 import antrag_pb2 as pakt_dot_antrag_dot_v1_dot_antrag__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpakt/antrag/v1/events.proto\x12\x0epakt.antrag.v1\x1a\x1bpakt/antrag/v1/antrag.proto\";\n\x11\x41ntragEingereicht\x12&\n\x06\x61ntrag\x18\x01 \x01(\x0b\x32\x16.pakt.antrag.v1.Antrag\"O\n\x10\x41ntragBeschieden\x12&\n\x06\x61ntrag\x18\x01 \x01(\x0b\x32\x16.pakt.antrag.v1.Antrag\x12\x13\n\x0b\x62\x65scheid_id\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpakt/antrag/v1/events.proto\x12\x0epakt.antrag.v1\x1a\x1bpakt/antrag/v1/antrag.proto\";\n\x11\x41ntragEingereicht\x12&\n\x06\x61ntrag\x18\x01 \x01(\x0b\x32\x16.pakt.antrag.v1.Antrag\"O\n\x10\x41ntragBeschieden\x12&\n\x06\x61ntrag\x18\x01 \x01(\x0b\x32\x16.pakt.antrag.v1.Antrag\x12\x13\n\x0b\x62\x65scheid_id\x18\x02 \x01(\t\"i\n\x15\x41ntragFortgeschrieben\x12&\n\x06\x61ntrag\x18\x01 \x01(\x0b\x32\x16.pakt.antrag.v1.Antrag\x12(\n\x07schritt\x18\x02 \x01(\x0e\x32\x17.pakt.antrag.v1.Schrittb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,4 +36,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ANTRAGEINGEREICHT']._serialized_end=135
   _globals['_ANTRAGBESCHIEDEN']._serialized_start=137
   _globals['_ANTRAGBESCHIEDEN']._serialized_end=216
+  _globals['_ANTRAGFORTGESCHRIEBEN']._serialized_start=218
+  _globals['_ANTRAGFORTGESCHRIEBEN']._serialized_end=323
 # @@protoc_insertion_point(module_scope)

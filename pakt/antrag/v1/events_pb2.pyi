@@ -19,3 +19,11 @@ class AntragBeschieden(_message.Message):
     antrag: _antrag_pb2.Antrag
     bescheid_id: str
     def __init__(self, antrag: _Optional[_Union[_antrag_pb2.Antrag, _Mapping]] = ..., bescheid_id: _Optional[str] = ...) -> None: ...
+
+class AntragFortgeschrieben(_message.Message):
+    __slots__ = ("antrag", "schritt")
+    ANTRAG_FIELD_NUMBER: _ClassVar[int]
+    SCHRITT_FIELD_NUMBER: _ClassVar[int]
+    antrag: _antrag_pb2.Antrag
+    schritt: _antrag_pb2.Schritt
+    def __init__(self, antrag: _Optional[_Union[_antrag_pb2.Antrag, _Mapping]] = ..., schritt: _Optional[_Union[_antrag_pb2.Schritt, str]] = ...) -> None: ...
