@@ -1,0 +1,219 @@
+"""Who may do what with an Antrag, checked over real gRPC with TLS and signed credentials.
+
+Every RPC is called by the applicant Kommune, another Kommune, the Landkreis the applicant
+transferred Integrationsmanagement to, an operator of the Bewilligungsstelle, and a caller without
+a credential. The Antrag is put into the status the step needs first, so a refusal can only come
+from authorisation. The callers that must be refused go first: a wrongly allowed call would change
+the Antrag and show up as OK in the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+
+from pakt.antrag.v1 import antrag_pb2 as pb
+from pakt.antrag.v1 import antrag_pb2_grpc
+from pakt.platform.grpc_server import GrpcServer
+from pakt.platform.pki import DevPki, ensure_dev_pki
+from pakt.platform.tls import channel_credentials
+from services.antrag.grpc_api import AntragServicer
+from services.antrag.main import MIGRATIONS
+from services.antrag.service import AntragService
+from tests.antraege import ALTBACH, ESSLINGEN_KREIS, RP, SPRACHERWERB, STUTTGART, bescheid, kommune, rid, submission
+from tests.databases import migrated_engine
+
+OK, DENIED, UNAUTH, NOT_FOUND = "OK", "PERMISSION_DENIED", "UNAUTHENTICATED", "NOT_FOUND"
+# The callers, in the order they call: those to be refused before the one allowed to act.
+CALLERS = {
+    "none": None,
+    "other": STUTTGART,
+    "landkreis": ESSLINGEN_KREIS,
+    "rp": "rp:sachbearbeitung",
+    "own": ALTBACH,
+}
+APPLICANT = {"own": OK, "other": DENIED, "landkreis": DENIED, "rp": DENIED, "none": UNAUTH}
+OPERATOR = {"own": DENIED, "other": DENIED, "landkreis": DENIED, "rp": OK, "none": UNAUTH}
+READER = {"own": OK, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH}
+
+
+class AntragServer:
+    """The antrag service's gRPC API on a free port, served from its own event loop thread."""
+
+    def __init__(self, service: AntragService, pki: DevPki) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+        async def start() -> GrpcServer:
+            server = GrpcServer("127.0.0.1", 0, ["pakt.antrag.v1.AntragService"], pki.server)
+            antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), server.server)
+            await server.start()
+            await server.mark_serving()
+            return server
+
+        self.grpc = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        self.target = f"127.0.0.1:{self.grpc.port}"
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.grpc.stop(0), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture
+def setup(db_url, tmp_path):
+    pki = ensure_dev_pki(tmp_path / "pki")
+    with migrated_engine(db_url, MIGRATIONS) as engine:
+        service = AntragService(engine)
+        # Altbach transferred Integrationsmanagement to Landkreis Esslingen for 2018: the Landkreis
+        # reads Altbach's Integrationsmanagement Anträge from then on.
+        service.record_uebertragung(kommune(ALTBACH), pb.RecordUebertragungRequest(
+            request_id=rid(), gemeinde_ags=ALTBACH, programm=1, beginn="2018-01-01", ende="2018-12-31"
+        ))
+        server = AntragServer(service, pki)
+        try:
+            yield service, server, pki
+        finally:
+            server.stop()
+
+
+def call(server: AntragServer, pki: DevPki, identity: str | None, method: str, request):
+    credentials = channel_credentials(pki.ca_cert, pki.client(identity) if identity else None)
+    with grpc.secure_channel(server.target, credentials) as channel:
+        return getattr(antrag_pb2_grpc.AntragServiceStub(channel), method)(request, timeout=10)
+
+
+# -- an Antrag of Altbach in the status each step needs ------------------------------------------
+
+
+def eingegangen(s: AntragService) -> pb.Antrag:
+    return s.submit(kommune(ALTBACH), submission(antragsteller_ags=ALTBACH, betrag_cent=40_000_00)).antrag
+
+
+def in_pruefung(s: AntragService) -> pb.Antrag:
+    a = eingegangen(s)
+    return s.begin_pruefung(RP, pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.id)).antrag
+
+
+def nachforderung(s: AntragService) -> pb.Antrag:
+    a = in_pruefung(s)
+    frist = pb.RequestNachforderungRequest(request_id=rid(), antrag_id=a.id, text="Stellenplan", frist=_today())
+    return s.request_nachforderung(RP, frist).antrag
+
+
+def bewilligt(s: AntragService) -> pb.Antrag:
+    a = in_pruefung(s)
+    s.complete_pruefung(RP, pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.id))
+    bescheid(s, a.id, 40_000_00)
+    return s.get(RP, a.id)
+
+
+def abgerufen(s: AntragService) -> pb.Antrag:
+    a = bewilligt(s)
+    return s.request_mittelabruf(
+        kommune(ALTBACH), pb.RequestMittelabrufRequest(request_id=rid(), antrag_id=a.id, betrag_cent=10_000_00)
+    ).antrag
+
+
+def ausgezahlt(s: AntragService) -> pb.Antrag:
+    a = abgerufen(s)
+    return s.confirm_auszahlung(
+        RP, pb.ConfirmAuszahlungRequest(request_id=rid(), antrag_id=a.id, mittelabruf_id=a.mittelabrufe[0].id)
+    ).antrag
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+@dataclass(frozen=True)
+class Rpc:
+    method: str
+    prepare: Callable[[AntragService], pb.Antrag | None]
+    request: Callable[[pb.Antrag | None], object]
+    expected: dict[str, str]
+
+
+RPCS = [
+    Rpc("SubmitAntrag", lambda s: None,
+        lambda a: submission(antragsteller_ags=ALTBACH, programm=SPRACHERWERB), APPLICANT),
+    Rpc("WithdrawAntrag", eingegangen,
+        lambda a: pb.WithdrawAntragRequest(request_id=rid(), antrag_id=a.id, begruendung="zurück"), APPLICANT),
+    Rpc("AnswerNachforderung", nachforderung,
+        lambda a: pb.AnswerNachforderungRequest(request_id=rid(), antrag_id=a.id, antwort="anbei"), APPLICANT),
+    Rpc("RequestMittelabruf", bewilligt,
+        lambda a: pb.RequestMittelabrufRequest(request_id=rid(), antrag_id=a.id, betrag_cent=1_00), APPLICANT),
+    Rpc("SubmitVerwendungsnachweis", ausgezahlt,
+        lambda a: pb.SubmitVerwendungsnachweisRequest(request_id=rid(), antrag_id=a.id, verwendet_cent=9_000_00,
+                                                      bericht="besetzt"), APPLICANT),
+    Rpc("RecordUebertragung", lambda s: None,
+        lambda a: pb.RecordUebertragungRequest(request_id=rid(), gemeinde_ags=ALTBACH, programm=1,
+                                               beginn="2017-01-01", ende="2017-03-31"), APPLICANT),
+    Rpc("BeginPruefung", eingegangen, lambda a: pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.id), OPERATOR),
+    Rpc("RequestNachforderung", in_pruefung,
+        lambda a: pb.RequestNachforderungRequest(request_id=rid(), antrag_id=a.id, text="Stellenplan", frist=_today()),
+        OPERATOR),
+    Rpc("CompletePruefung", in_pruefung, lambda a: pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.id), OPERATOR),
+    Rpc("ConfirmAuszahlung", abgerufen,
+        lambda a: pb.ConfirmAuszahlungRequest(request_id=rid(), antrag_id=a.id, mittelabruf_id=a.mittelabrufe[0].id),
+        OPERATOR),
+    Rpc("GetAntrag", eingegangen, lambda a: pb.GetAntragRequest(id=a.id), READER),
+    Rpc("GetAntragHistory", eingegangen, lambda a: pb.GetAntragHistoryRequest(antrag_id=a.id), READER),
+    Rpc("ListAntraege", eingegangen, lambda a: pb.ListAntraegeRequest(kommune_ags=ALTBACH), READER),
+    Rpc("ListUebertragungen", lambda s: None, lambda a: pb.ListUebertragungenRequest(kreis_ags=ESSLINGEN_KREIS),
+        {"own": DENIED, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH}),
+]
+
+
+@pytest.mark.parametrize("rpc", RPCS, ids=lambda r: r.method)
+def test_authorisation_matrix(setup, rpc: Rpc):
+    service, server, pki = setup
+    antrag = rpc.prepare(service)
+    outcomes, replies = {}, {}
+    for name, identity in CALLERS.items():
+        try:
+            replies[name] = call(server, pki, identity, rpc.method, rpc.request(antrag))
+            outcomes[name] = OK
+        except grpc.RpcError as err:
+            outcomes[name] = err.code().name
+    assert outcomes == rpc.expected
+    if rpc.expected is READER and antrag is not None:
+        # Allowed readers see the Antrag itself, not just an empty answer.
+        for name in ("own", "landkreis", "rp"):
+            assert antrag.id in str(replies[name]) or replies[name].eintraege, (rpc.method, name)
+
+
+def test_unknown_antrag_looks_the_same_as_someone_elses_to_a_kommune(setup):
+    service, server, pki = setup
+    theirs = eingegangen(service)
+    unknown = str(uuid.uuid4())
+    for antrag_id in (theirs.id, unknown):
+        with pytest.raises(grpc.RpcError) as err:
+            call(server, pki, STUTTGART, "GetAntrag", pb.GetAntragRequest(id=antrag_id))
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert err.value.details() == "Kein Zugriff auf diesen Antrag."
+    with pytest.raises(grpc.RpcError) as err:
+        call(server, pki, "rp", "GetAntrag", pb.GetAntragRequest(id=unknown))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_lists_show_each_caller_only_what_it_may_see(setup):
+    service, server, pki = setup
+    altbach = eingegangen(service)
+    stuttgart = service.submit(kommune(STUTTGART), submission()).antrag
+
+    def ids(identity: str) -> set[str]:
+        return {a.id for a in call(server, pki, identity, "ListAntraege", pb.ListAntraegeRequest()).antraege}
+
+    assert ids(ALTBACH) == {altbach.id}
+    assert ids(STUTTGART) == {stuttgart.id}
+    assert ids(ESSLINGEN_KREIS) == {altbach.id}
+    assert ids("rp") == {altbach.id, stuttgart.id}
