@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 
 import pytest
 
 from pakt.geld import euro
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import decide, eventually, full_request
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -37,16 +36,8 @@ def browser():
 
 
 def test_dashboard_shows_every_kreis_and_the_reported_figures(stack, cli, browser, tmp_path):
-    antrag = cli.submit(
-        tmp_path,
-        {
-            "request_id": str(uuid.uuid4()),
-            "antragsteller_ags": "08425141",  # Blaustein, Alb-Donau-Kreis
-            "programm": "PROGRAMM_INTEGRATIONSMANAGEMENT",
-            "foerderjahr": 2018,
-            "betrag_cent": 3_250_055,
-        },
-    )
+    antrag = cli.submit(tmp_path, full_request("08425141", 2018, 3_250_055))  # Blaustein, Alb-Donau-Kreis
+    decide(cli, antrag["id"])
     row = eventually(
         lambda: next(
             (r for r in cli.json("report", "utilisation", "--by", "landkreis") if r["key"] == "08425" and r["bewilligt_cent"] >= 3_250_055),
