@@ -38,13 +38,15 @@ async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> None:
         await admin.close()
 
 
-def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
+def make_producer(settings: KafkaSettings, request_timeout_ms: int = 40000) -> AIOKafkaProducer:
+    # request_timeout_ms (aiokafka's default) also bounds how long a batch is retried before it fails.
     return AIOKafkaProducer(
         bootstrap_servers=settings.bootstrap_servers,
         security_protocol=settings.security_protocol,
         acks="all",
         enable_idempotence=settings.enable_idempotence,
         linger_ms=5,
+        request_timeout_ms=request_timeout_ms,
     )
 
 

@@ -1,0 +1,310 @@
+"""The outbox relay against a real broker (Tansu) and real databases (SQLite and PostgreSQL): events
+outlast a broker outage in the outbox and then reach Kafka once each, in order per aggregate; a
+failing send holds back only its own partition; on PostgreSQL one replica's relay publishes; and
+Anträge submitted and checked while the broker is down reach it, every step in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import asynccontextmanager
+
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from sqlalchemy import Engine, MetaData, Table, func, select, text
+
+from pakt.antrag.v1 import antrag_pb2 as pb
+from pakt.antrag.v1.antrag_pb2 import Antrag
+from pakt.antrag.v1.events_pb2 import AntragEingereicht
+from pakt.common.v1.envelope_pb2 import Envelope
+from pakt.platform.db import make_engine
+from pakt.platform.events import ANTRAG_EVENTS, unwrap, wrap
+from pakt.platform.kafka import ensure_topics, make_producer
+from pakt.platform.outbox import OutboxRelay, enqueue, outbox_table
+from pakt.platform.outbox import log as outbox_log
+from services.antrag.main import MIGRATIONS as ANTRAG_MIGRATIONS
+from services.antrag.service import AntragService
+from services.antrag.tables import outbox as antrag_outbox
+from tests.antraege import ALTBACH, ESSLINGEN, RP, STUTTGART, kommune, rid, submission
+from tests.databases import migrated_engine
+
+TOPIC = "pakt.test.antraege"
+PARTITIONS = 4
+TIMEOUT_S = 60
+# Short, so that sends fail within seconds while the broker is away (aiokafka retries until then).
+REQUEST_TIMEOUT_MS = 3000
+# Records of about 550 bytes: the outage backlog of a busy partition spans several record batches.
+PADDING = "Begründung " * 30
+
+
+def _event(key: str, version: int) -> Envelope:
+    antrag = Antrag(id=key, version=version, bescheid_begruendung=PADDING)
+    return wrap(
+        AntragEingereicht(antrag=antrag),
+        aggregate_type="antrag",
+        aggregate_key=key,
+        aggregate_version=version,
+        producer="test",
+    )
+
+
+def _events(keys: int, versions: Iterable[int]) -> list[Envelope]:
+    """Versions of several aggregates, interleaved as concurrent use cases would commit them."""
+    return [_event(f"antrag-{k:02d}", v) for v in versions for k in range(keys)]
+
+
+def _outbox_database(url: str) -> tuple[Engine, Table]:
+    metadata = MetaData()
+    outbox = outbox_table(metadata)
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    return engine, outbox
+
+
+def _enqueue(engine: Engine, outbox: Table, envelopes: list[Envelope], topic: str = TOPIC) -> None:
+    with engine.begin() as conn:
+        for envelope in envelopes:
+            enqueue(conn, outbox, topic, envelope)
+
+
+def _pending(engine: Engine, outbox: Table, topic: str | None = None) -> int:
+    query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    if topic is not None:
+        query = query.where(outbox.c.topic == topic)
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+async def _eventually(check: Callable[[], object], what: str, timeout_s: float = TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await asyncio.to_thread(check):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def _running(relay: OutboxRelay, **options):
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop, **options))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def _read_topic(bootstrap: str, topic: str = TOPIC) -> list[ConsumerRecord]:
+    """Every record of the topic, partition by partition in offset order (no consumer group)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: dict[TopicPartition, list[ConsumerRecord]] = {tp: [] for tp in partitions}
+        deadline = time.monotonic() + TIMEOUT_S
+        for tp in partitions:
+            while await consumer.position(tp) < end[tp]:
+                assert time.monotonic() < deadline, f"could not read {topic} up to {end}"
+                for fetched_tp, batch in (await consumer.getmany(tp, timeout_ms=500)).items():
+                    records[fetched_tp].extend(batch)
+    finally:
+        await consumer.stop()
+    return [record for tp in partitions for record in records[tp]]
+
+
+def _assert_once_each_in_order(records: list[ConsumerRecord], expected: list[Envelope]) -> None:
+    received = [(record, unwrap(record.value).envelope) for record in records]
+    counts = Counter(envelope.event_id for _, envelope in received)
+    assert [event_id for event_id, n in counts.items() if n > 1] == [], "events published more than once"
+    assert set(counts) == {e.event_id for e in expected}
+    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for record, envelope in received:
+        assert record.key == envelope.aggregate_key.encode()
+        by_key[envelope.aggregate_key].append((record.partition, envelope.aggregate_version))
+    for key, seen in by_key.items():
+        assert len({partition for partition, _ in seen}) == 1, f"{key} is spread over partitions"
+        versions = [version for _, version in seen]
+        assert versions == sorted(e.aggregate_version for e in expected if e.aggregate_key == key), key
+
+
+def test_events_outlast_a_broker_outage_and_arrive_once_each_in_order(db_url, tansu, caplog):
+    asyncio.run(_broker_outage(db_url, tansu, caplog))
+
+
+async def _broker_outage(db_url, tansu, caplog) -> None:
+    engine, outbox = _outbox_database(db_url)
+    settings = tansu.settings(topic_partitions=PARTITIONS)
+    await ensure_topics(settings, [TOPIC])
+    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
+    await producer.start()
+    relay = OutboxRelay(engine, outbox, producer)
+    try:
+        async with _running(relay):
+            before = _events(20, [1])
+            _enqueue(engine, outbox, before)
+            relay.wake()
+            await _eventually(lambda: _pending(engine, outbox) == 0, "events published")
+            _assert_once_each_in_order(await _read_topic(tansu.bootstrap), before)
+
+            caplog.clear()
+            tansu.stop()
+            during = _events(20, range(2, 10))
+            for i in range(0, len(during), 16):
+                _enqueue(engine, outbox, during[i : i + 16])
+                relay.wake()
+            await _eventually(
+                lambda: any(r.name == outbox_log.name and r.levelno >= logging.WARNING for r in caplog.records),
+                "the relay reports a failed attempt while the broker is down",
+            )
+            assert _pending(engine, outbox) == len(during)
+
+            # Same address; the topic as a broker that keeps its topics would still have it.
+            tansu.restart(topics={TOPIC: PARTITIONS})
+            await _eventually(lambda: _pending(engine, outbox) == 0, "backlog published after the outage")
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), during)
+    finally:
+        await producer.stop()
+        engine.dispose()
+
+
+def test_acknowledged_events_are_marked_while_another_topic_fails(db_url, tansu):
+    asyncio.run(_failing_topic(db_url, tansu))
+
+
+async def _failing_topic(db_url, tansu) -> None:
+    # The broker refuses this name, as Kafka refuses a topic it lacks where auto-creation is off.
+    refused = "pakt.test.no such topic"
+    engine, outbox = _outbox_database(db_url)
+    settings = tansu.settings(topic_partitions=PARTITIONS)
+    await ensure_topics(settings, [TOPIC])
+    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
+    await producer.start()
+    relay = OutboxRelay(engine, outbox, producer)
+    try:
+        first, stuck = _events(6, range(1, 6)), _events(6, range(1, 6))
+        for good, bad in zip(first, stuck, strict=True):
+            _enqueue(engine, outbox, [good])
+            _enqueue(engine, outbox, [bad], topic=refused)
+        async with _running(relay):
+            await _eventually(lambda: _pending(engine, outbox, TOPIC) == 0, "events of the good topic published")
+            # The relay keeps going: later events of the good topic still go out.
+            later = _events(6, range(6, 9))
+            _enqueue(engine, outbox, later)
+            relay.wake()
+            await _eventually(lambda: _pending(engine, outbox, TOPIC) == 0, "later events published")
+        assert _pending(engine, outbox, refused) == len(stuck)
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), first + later)
+    finally:
+        await producer.stop()
+        engine.dispose()
+
+
+def _lock_holders(engine: Engine) -> list[int]:
+    """Backends holding an advisory lock in this (test-only) database."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            ).scalars()
+        )
+
+
+@pytest.mark.postgres
+def test_one_replica_publishes_and_another_takes_over(postgres_url, tansu):
+    asyncio.run(_replicas(postgres_url, tansu))
+
+
+async def _replicas(postgres_url, tansu) -> None:
+    """Replicas are relays with their own engine and producer on one database."""
+    engine, outbox = _outbox_database(postgres_url)
+    engines = [make_engine(postgres_url) for _ in range(2)]
+    settings = tansu.settings(topic_partitions=PARTITIONS)
+    await ensure_topics(settings, [TOPIC])
+    producers = [make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS) for _ in range(2)]
+    for producer in producers:
+        await producer.start()
+    first, second = (OutboxRelay(e, outbox, p) for e, p in zip(engines, producers, strict=True))
+    third = OutboxRelay(engines[0], outbox, producers[0])  # the first replica, restarted
+    published: list[Envelope] = []
+
+    async def publish(envelopes: list[Envelope], *relays: OutboxRelay) -> None:
+        # Small commits, each waking every replica: without the lock they would publish rows twice.
+        for i in range(0, len(envelopes), 10):
+            _enqueue(engine, outbox, envelopes[i : i + 10])
+            for relay in relays:
+                relay.wake()
+        await _eventually(lambda: _pending(engine, outbox) == 0, "events published")
+        published.extend(envelopes)
+
+    try:
+        async with _running(second, standby_interval_s=0.2):
+            async with _running(first, standby_interval_s=0.2):
+                await _eventually(lambda: len(_lock_holders(engine)) == 1, "a replica holds the lock")
+                await publish(_events(10, range(1, 5)), first, second)
+                assert len(_lock_holders(engine)) == 1
+            # The holder stopped: the replica on standby takes over.
+            await publish(_events(10, range(5, 9)), second)
+
+            # The holder's lock connection dies: it must stop publishing, someone else takes over.
+            async with _running(third, standby_interval_s=0.2):
+                [holder] = _lock_holders(engine)
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+                await _eventually(
+                    lambda: (holders := _lock_holders(engine)) and holders != [holder], "the lock is taken again"
+                )
+                await publish(_events(10, range(9, 13)), second, third)
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), published)
+    finally:
+        for producer in producers:
+            await producer.stop()
+        for e in (engine, *engines):
+            e.dispose()
+
+
+def test_antraege_submitted_while_the_broker_is_down_reach_it_in_order(db_url, tansu, caplog):
+    asyncio.run(_antraege_during_outage(db_url, tansu, caplog))
+
+
+async def _antraege_during_outage(db_url, tansu, caplog) -> None:
+    """The antrag service as it runs: its use cases write the outbox, its relay publishes it."""
+    settings = tansu.settings(topic_partitions=PARTITIONS)
+    await ensure_topics(settings, [ANTRAG_EVENTS])
+    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
+    await producer.start()
+    with migrated_engine(db_url, ANTRAG_MIGRATIONS) as engine:
+        relay = OutboxRelay(engine, antrag_outbox, producer)
+        service = AntragService(engine, on_events=relay.wake)
+        try:
+            async with _running(relay):
+                caplog.clear()
+                tansu.stop()
+                for who in (STUTTGART, ESSLINGEN, ALTBACH, STUTTGART):
+                    a = await asyncio.to_thread(service.submit, kommune(who), submission(antragsteller_ags=who))
+                    for step, request in (
+                        (service.begin_pruefung, pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.antrag.id)),
+                        (service.complete_pruefung, pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.antrag.id)),
+                    ):
+                        await asyncio.to_thread(step, RP, request)
+                await _eventually(
+                    lambda: any(r.name == outbox_log.name and r.levelno >= logging.WARNING for r in caplog.records),
+                    "the relay reports a failed attempt while the broker is down",
+                )
+                assert _pending(engine, antrag_outbox) == 12
+                tansu.restart(topics={ANTRAG_EVENTS: PARTITIONS})
+                await _eventually(lambda: _pending(engine, antrag_outbox) == 0, "backlog published after the outage")
+            with engine.connect() as conn:
+                written = [unwrap(p).envelope for p in conn.execute(select(antrag_outbox.c.payload)).scalars()]
+            _assert_once_each_in_order(await _read_topic(tansu.bootstrap, ANTRAG_EVENTS), written)
+            assert sorted({e.aggregate_version for e in written}) == [1, 2, 3]
+        finally:
+            await producer.stop()
