@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import uuid
 import zlib
 from collections.abc import Callable, Iterable
@@ -46,6 +47,8 @@ from services.antrag.tables import (
     stelle,
     uebertragung,
 )
+
+log = logging.getLogger(__name__)
 
 PRODUCER = "antrag"
 ALLOCATION = "allocation"
@@ -381,6 +384,9 @@ class AntragService:
                 return "duplicate"
             row = conn.execute(select(antrag).where(antrag.c.id == bescheid.antrag_id).with_for_update()).one_or_none()
             if row is None or domain.transition_error(Schritt.SCHRITT_BESCHIEDEN, AntragStatus.Value(row.status)):
+                # Cannot happen while withdrawal ends with the Prüfung; if it does, money was bound
+                # for an Antrag that is not waiting for it, and someone must look.
+                log.error("Bescheid for an Antrag not awaiting one", extra={"antrag_id": bescheid.antrag_id})
                 return "ignored"
             now = datetime.now(UTC)
             status = AntragStatus.Name(domain.STATUS_NACH_BESCHEID[bescheid.entscheidung])
