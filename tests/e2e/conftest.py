@@ -8,28 +8,53 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import grpc
 import pytest
 
 from pakt.cli.stack import Stack, StackConfig
+from pakt.platform.settings import SERVICES
 from pakt.platform.tls import channel_credentials
+from tests.conftest import _postgres_database
 
 PAKT = [sys.executable, "-m", "pakt.cli.main"]
 RP = "rp:pruefer"
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    data = tmp_path_factory.mktemp("stack")
-    s = Stack(StackConfig.on_free_ports(data, demo=False))
+def _started(data: Path, **config) -> Iterator[Stack]:
+    s = Stack(StackConfig.on_free_ports(data, demo=False, **config))
     try:
         s.start()
         s.wait_ready(timeout_s=120)
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The stack on its embedded defaults: SQLite."""
+    yield from _started(tmp_path_factory.mktemp("stack"))
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(tmp_path_factory):
+    """The stack with every service on a database of its own on the PostgreSQL server."""
+    with ExitStack() as databases:
+        env = {
+            f"PAKT_{service.upper()}_DB_URL": databases.enter_context(contextmanager(_postgres_database)())
+            for service in SERVICES
+        }
+        yield from _started(tmp_path_factory.mktemp("postgres-stack"), extra_env=env)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_stack(request) -> Stack:
+    """Each of the two: for tests whose subject is what the services store."""
+    return request.getfixturevalue("stack" if request.param == "sqlite" else "postgres_stack")
 
 
 def service_channel(stack, service: str, identity: str | None = "rp") -> grpc.Channel:

@@ -1,15 +1,23 @@
 """The life of an Antrag through the CLI against the running system: a single, a joint and a
 delegated Antrag from submission to Verwendungsnachweis, decided by allocation against the real
-Planungsrahmen, with the released money back in the frames."""
+Planungsrahmen, with the released money back in the frames. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
 from pakt.cli import output
-from tests.e2e.conftest import RP, decide, eventually, full_request, service_channel
+from tests.e2e.conftest import RP, Cli, decide, eventually, full_request, service_channel
+
+
+@pytest.fixture
+def cli(any_stack) -> Cli:
+    return Cli(any_stack)
+
 
 FRIST = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
 
@@ -31,9 +39,9 @@ def draw_pay_and_prove(cli, ags: str, antrag_id: str, abruf_cent: int, verwendet
     )
 
 
-def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, stack, tmp_path):
+def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, any_stack, tmp_path):
     ags = "08121000"  # Heilbronn, Stadtkreis city
-    before = frame(stack, ags, 2018)
+    before = frame(any_stack, ags, 2018)
     antrag = cli.submit(tmp_path, full_request(ags, 2018, 90_000_00))
     cli.json("--as", RP, "antrag", "pruefen", antrag["id"])
     asked = cli.json("--as", RP, "antrag", "nachfordern", antrag["id"], "--text", "Stellenplan fehlt", "--frist", FRIST)
@@ -42,13 +50,13 @@ def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, stack, 
     assert cli.json("--as", RP, "antrag", "freigeben", antrag["id"])["status"] == "ANTRAG_STATUS_ENTSCHEIDUNGSREIF"
     decided = eventually(lambda: (a := cli.json("antrag", "get", antrag["id"]))["status"] == "ANTRAG_STATUS_BEWILLIGT" and a)
     assert decided["bewilligt_cent"] == 90_000_00
-    assert eventually(lambda: frame(stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 90_000_00)
+    assert eventually(lambda: frame(any_stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 90_000_00)
 
     done = draw_pay_and_prove(cli, ags, antrag["id"], abruf_cent=80_000_00, verwendet_cent=75_000_00)
     assert done["status"] == "ANTRAG_STATUS_ABGESCHLOSSEN"
     assert (done["rueckforderung_cent"], done["freigegeben_cent"]) == (5_000_00, 15_000_00)
     # Allocation releases what was not spent: the frame keeps exactly the 75,000 € spent.
-    assert eventually(lambda: frame(stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 75_000_00)
+    assert eventually(lambda: frame(any_stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 75_000_00)
 
     history = cli.json("--as", ags, "antrag", "history", antrag["id"])
     assert [h["schritt"] for h in history] == [
@@ -61,11 +69,11 @@ def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, stack, 
     assert "Nachforderung gestellt" in text and "Stellenplan fehlt" in text
 
 
-def test_joint_antrag_draws_on_the_pool_of_its_members(cli, stack, tmp_path):
+def test_joint_antrag_draws_on_the_pool_of_its_members(cli, any_stack, tmp_path):
     # Köngen leads Unterensingen and Oberboihingen (Landkreis Esslingen): none of their frames
     # reaches the 51,000 € threshold alone, their pool does.
     lead, members = "08116035", ["08116068", "08116050"]
-    frames = {ags: frame(stack, ags, 2018) for ags in [lead, *members]}
+    frames = {ags: frame(any_stack, ags, 2018) for ags in [lead, *members]}
     assert all(f["rahmen_cent"] < 51_000_00 for f in frames.values())
     pool = sum(f["rahmen_cent"] - f["gebunden_cent"] for f in frames.values())
     request = full_request(lead, 2018, pool - 1_00, mitglieder=[
@@ -82,7 +90,7 @@ def test_joint_antrag_draws_on_the_pool_of_its_members(cli, stack, tmp_path):
 
     decided = decide(cli, antrag["id"])
     assert decided["status"] == "ANTRAG_STATUS_BEWILLIGT"
-    bound = {ags: frame(stack, ags, 2018)["gebunden_cent"] - frames[ags]["gebunden_cent"] for ags in frames}
+    bound = {ags: frame(any_stack, ags, 2018)["gebunden_cent"] - frames[ags]["gebunden_cent"] for ags in frames}
     assert sum(bound.values()) == pool - 1_00 and all(v > 0 for v in bound.values())
 
     done = draw_pay_and_prove(cli, lead, antrag["id"], abruf_cent=pool - 1_00, verwendet_cent=pool - 1_00)
