@@ -23,6 +23,20 @@ class InvalidArgument(DomainError):
         )
 
 
+class Violations:
+    """Collects field violations of one request; raise_if_any() reports them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[FieldViolation] = []
+
+    def add(self, field: str, description: str) -> None:
+        self.items.append(FieldViolation(field, description))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InvalidArgument(self.items)
+
+
 class NotFound(DomainError):
     pass
 

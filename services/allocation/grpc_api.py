@@ -1,10 +1,12 @@
-"""gRPC entry point of the allocation service."""
+"""gRPC entry point of the allocation service: requests to service-layer calls, off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 
-from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
+from pakt.allocation.v1 import allocation_pb2 as pb
+from pakt.allocation.v1 import allocation_pb2_grpc
+from pakt.platform.auth import caller
 from services.allocation.service import AllocationService
 
 
@@ -16,7 +18,7 @@ class AllocationServicer(allocation_pb2_grpc.AllocationServiceServicer):
         rahmen = await asyncio.to_thread(
             self.service.get_planungsrahmen, request.kommune_ags, request.programm, request.foerderjahr
         )
-        return allocation_pb2.GetPlanungsrahmenResponse(planungsrahmen=rahmen)
+        return pb.GetPlanungsrahmenResponse(planungsrahmen=rahmen)
 
     async def ListPlanungsrahmen(self, request, context):
         rows, token = await asyncio.to_thread(
@@ -27,4 +29,20 @@ class AllocationServicer(allocation_pb2_grpc.AllocationServiceServicer):
             request.page_size,
             request.page_token,
         )
-        return allocation_pb2.ListPlanungsrahmenResponse(planungsrahmen=rows, next_page_token=token)
+        return pb.ListPlanungsrahmenResponse(planungsrahmen=rows, next_page_token=token)
+
+    async def ExplainPlanungsrahmen(self, request, context):
+        rechenweg = await asyncio.to_thread(
+            self.service.explain, request.kommune_ags, request.programm, request.foerderjahr, request.stand, request.tranche
+        )
+        return pb.ExplainPlanungsrahmenResponse(rechenweg=rechenweg)
+
+    async def CompareVerteilungen(self, request, context):
+        return await asyncio.to_thread(self.service.compare, request.programm, request.foerderjahr, request.kreis_ags)
+
+    async def ListParameter(self, request, context):
+        rows = await asyncio.to_thread(self.service.list_parameter, request.art, request.programm, request.foerderjahr)
+        return pb.ListParameterResponse(parameter=rows)
+
+    async def SetParameter(self, request, context):
+        return await asyncio.to_thread(self.service.set_parameter, caller(), request)

@@ -7,8 +7,7 @@ import asyncio
 from pathlib import Path
 
 from pakt.allocation.v1 import allocation_pb2_grpc
-from pakt.antrag.v1 import events_pb2 as antrag_events  # registers the payload types
-from pakt.antrag.v1.antrag_pb2 import Schritt
+from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers the payload types
 from pakt.platform import events
 from pakt.platform.kafka import run_consumer
 from pakt.platform.outbox import OutboxRelay
@@ -34,13 +33,7 @@ async def main(stop: asyncio.Event) -> None:
         await asyncio.to_thread(service.ensure_verteilungen)
 
     async def on_event(event: events.Event) -> str:
-        if not isinstance(event.payload, antrag_events.AntragFortgeschrieben):
-            return "ignored"
-        if event.payload.schritt == Schritt.SCHRITT_PRUEFUNG_ABGESCHLOSSEN:
-            return await asyncio.to_thread(service.decide, event.envelope, event.payload.antrag)
-        if event.payload.schritt == Schritt.SCHRITT_VERWENDUNGSNACHWEIS_EINGEGANGEN:
-            return await asyncio.to_thread(service.release, event.envelope, event.payload.antrag)
-        return "ignored"
+        return await asyncio.to_thread(service.apply_antrag_event, event)
 
     async def consume_antraege(task_stop: asyncio.Event) -> None:
         await run_consumer(runtime.settings.kafka, "allocation", [events.ANTRAG_EVENTS], on_event, task_stop)

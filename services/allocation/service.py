@@ -4,32 +4,65 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import Connection, Engine, Row, and_, func, select, update
 
-from pakt.allocation.v1.allocation_pb2 import Ablehnungsgrund, Entscheidung, Planungsrahmen
-from pakt.allocation.v1.events_pb2 import BescheidErlassen, KommunenRahmen, VerteilungFestgelegt
-from pakt.antrag.v1.antrag_pb2 import Antrag
+from pakt.allocation.v1.allocation_pb2 import (
+    Ablehnungsgrund,
+    CompareVerteilungenResponse,
+    Entscheidung,
+    Nachverteilung,
+    Parameter,
+    ParameterArt,
+    Planungsrahmen,
+    Rechenweg,
+    SetParameterRequest,
+    SetParameterResponse,
+    Tranche,
+)
+from pakt.allocation.v1.events_pb2 import BescheidErlassen, Bindung, KommunenRahmen, VerteilungFestgelegt
+from pakt.antrag.v1.antrag_pb2 import Antrag, Schritt
+from pakt.antrag.v1.events_pb2 import AntragFortgeschrieben
 from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.common.v1.programm_pb2 import Programm
+from pakt.geld import euro
 from pakt.platform import events
-from pakt.platform.errors import FieldViolation, InvalidArgument, NotFound
+from pakt.platform.auth import Principal
+from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 from pakt.platform.inbox import first_delivery
 from pakt.platform.outbox import enqueue
 from pakt.referenzdaten import Gebiete, gebiete
 from services.allocation import domain
-from services.allocation.tables import bescheid, bindung, inbox, outbox, parameter, planungsrahmen, verteilung
+from services.allocation import verteilung as verteilung_rechnung
+from services.allocation.tables import (
+    bescheid,
+    bindung,
+    erhebung,
+    erhebung_anzahl,
+    inbox,
+    outbox,
+    parameter,
+    planungsrahmen,
+    verteilung,
+    verteilung_rahmen,
+)
 
 log = logging.getLogger(__name__)
 
 PRODUCER = "allocation"
 SEED = Path(__file__).parent / "parameter_seed.json"
-# Until an Erhebung is imported, refugees are taken as proportional to population (DOMAIN.md).
-BASIS_BEVOELKERUNG = "bevoelkerung_zensus2022"
+BUDGET, SCHWELLENWERT, STICHTAG = "budget", "schwellenwert", "stichtag"
+# In order of precedence: the final tranche replaces the provisional one once in force.
+TRANCHEN = ["TRANCHE_VORLAEUFIG", "TRANCHE_ENDGUELTIG"]
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ConcurrentChange(RuntimeError):
@@ -44,61 +77,102 @@ class AllocationService:
     # -- parameters and distributions ------------------------------------------------------
 
     def seed_parameters(self, seed: Path = SEED) -> None:
-        """Load the seeded parameters on the first start; later starts leave the table alone."""
+        """Add the seeded parameter versions the table does not have yet; changes stay changes."""
         data = json.loads(seed.read_text(encoding="utf-8"))
+        entries = (
+            [{"art": BUDGET, "stichtag": None, **b} for b in data["budgets"]]
+            + [{"art": SCHWELLENWERT, "foerderjahr": None, "tranche": None, "stichtag": None, **s} for s in data["schwellenwerte"]]
+            + [{"art": STICHTAG, "programm": "", "betrag_cent": 0, **s} for s in data["stichtage"]]
+        )
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            if conn.execute(select(func.count()).select_from(parameter)).scalar_one():
-                return
+            have = {_seed_key(r._asdict()) for r in conn.execute(select(parameter))}
             rows = [
-                {"art": "budget", "foerderjahr": b["foerderjahr"], **_common(b, now)} for b in data["budgets"]
-            ] + [{"art": "schwellenwert", "foerderjahr": None, **_common(s, now)} for s in data["schwellenwerte"]]
-            conn.execute(parameter.insert(), rows)
+                {
+                    **e,
+                    "gueltig_ab": date.fromisoformat(e["gueltig_ab"]),
+                    "stichtag": date.fromisoformat(e["stichtag"]) if e["stichtag"] else None,
+                    "erfasst_von": "system:seed",
+                    "erfasst_at": now,
+                }
+                for e in entries
+            ]
+            missing = [r for r in rows if _seed_key(r) not in have]
+            if missing:
+                conn.execute(parameter.insert(), missing)
 
     def ensure_verteilungen(self) -> int:
-        """Compute the Planungsrahmen for every budget that has no distribution yet."""
-        created = 0
+        """Bring the frames in line with the parameters and counts in force today."""
         with self.engine.begin() as conn:
-            for budget in _current_budgets(conn):
-                done = conn.execute(
-                    select(verteilung.c.id).where(verteilung.c.budget_parameter_id == budget.id)
-                ).first()
-                if done is None:
-                    self._verteilen(conn, budget, gebiete())
-                    created += 1
+            created = self.recompute(conn, "system")
         if created:
             self.on_events()
+        return len(created)
+
+    def recompute(self, conn: Connection, erfasst_von: str) -> list[str]:
+        """Compute a new distribution for every programme and year whose inputs changed.
+
+        A frame never drops below what is already bound in it: such a change is refused whole.
+        """
+        today = datetime.now(UTC).date()
+        created = []
+        for programm, foerderjahr in sorted({(r.programm, r.foerderjahr) for r in _in_force(conn, today).values() if r.art == BUDGET}):
+            e = _eingaben(conn, programm, foerderjahr, today)
+            if e is None:
+                continue
+            current = conn.execute(
+                select(verteilung)
+                .join(planungsrahmen, planungsrahmen.c.verteilung_id == verteilung.c.id)
+                .where(planungsrahmen.c.programm == programm, planungsrahmen.c.foerderjahr == foerderjahr)
+                .limit(1)
+            ).first()
+            if current is not None and (
+                current.budget_parameter_id, current.stichtag_parameter_id, current.erhebung_id, current.tranche
+            ) == e.key:
+                continue
+            shares = verteilung_rechnung.verteilen(e.budget.betrag_cent, e.anzahlen)
+            created.append(self._store(conn, e, e.budget.betrag_cent, shares, erfasst_von, umverteilung=False))
         return created
 
-    def _verteilen(self, conn: Connection, budget, gebiete: Gebiete) -> None:
-        weights = {ags: g.population for ags, g in gebiete.gemeinden.items()}
-        shares = domain.largest_remainder(budget.betrag_cent, weights)
+    def _store(
+        self, conn: Connection, e: Eingaben, budget_cent: int, shares: dict[str, int], erfasst_von: str,
+        umverteilung: bool, request_id: str | None = None,
+    ) -> str:
+        """Record a distribution and make its frames the ones in force, keeping what is bound."""
+        now = datetime.now(UTC)
         verteilung_id = str(uuid.uuid4())
+        budget_id, stichtag_id, erhebung_id, tranche = e.key
         conn.execute(
             verteilung.insert().values(
-                id=verteilung_id,
-                programm=budget.programm,
-                foerderjahr=budget.foerderjahr,
-                budget_parameter_id=budget.id,
-                budget_cent=budget.betrag_cent,
-                basis=BASIS_BEVOELKERUNG,
-                berechnet_at=datetime.now(UTC),
+                id=verteilung_id, programm=e.programm, foerderjahr=e.foerderjahr, budget_parameter_id=budget_id,
+                budget_cent=budget_cent, basis=("Umverteilung; " if umverteilung else "") + e.basis,
+                berechnet_at=now, tranche=tranche, stichtag_parameter_id=stichtag_id, erhebung_id=erhebung_id,
+                umverteilung=umverteilung, erfasst_von=erfasst_von, request_id=request_id,
             )
         )
-        # A new distribution replaces the frames; what is already committed stays committed.
-        key = and_(planungsrahmen.c.programm == budget.programm, planungsrahmen.c.foerderjahr == budget.foerderjahr)
+        conn.execute(
+            verteilung_rahmen.insert(),
+            [
+                {"verteilung_id": verteilung_id, "kommune_ags": ags, "anzahl": e.anzahlen[ags], "rahmen_cent": cent}
+                for ags, cent in sorted(shares.items())
+            ],
+        )
+        key = and_(planungsrahmen.c.programm == e.programm, planungsrahmen.c.foerderjahr == e.foerderjahr)
         gebunden = dict(conn.execute(select(planungsrahmen.c.kommune_ags, planungsrahmen.c.gebunden_cent).where(key)).all())
+        if over := sorted(ags for ags, cent in shares.items() if gebunden.get(ags, 0) > cent):
+            liste = ", ".join(f"{ags} (gebunden {euro(gebunden[ags])}, neu {euro(shares[ags])})" for ags in over[:10])
+            raise FailedPrecondition(
+                f"Die neue Verteilung läge für {len(over)} Gemeinde(n) unter dem bereits gebundenen Betrag: {liste}"
+                + (" …" if len(over) > 10 else "") + ". Nichts wurde geändert."
+            )
         conn.execute(planungsrahmen.delete().where(key))
+        g = gebiete()
         conn.execute(
             planungsrahmen.insert(),
             [
                 {
-                    "kommune_ags": ags,
-                    "programm": budget.programm,
-                    "foerderjahr": budget.foerderjahr,
-                    "kreis_ags": gebiete.gemeinden[ags].kreis_ags,
-                    "rahmen_cent": cent,
-                    "gebunden_cent": gebunden.get(ags, 0),
+                    "kommune_ags": ags, "programm": e.programm, "foerderjahr": e.foerderjahr,
+                    "kreis_ags": g.gemeinden[ags].kreis_ags, "rahmen_cent": cent, "gebunden_cent": gebunden.get(ags, 0),
                     "verteilung_id": verteilung_id,
                 }
                 for ags, cent in sorted(shares.items())
@@ -106,29 +180,140 @@ class AllocationService:
         )
         event = VerteilungFestgelegt(
             verteilung_id=verteilung_id,
-            programm=Programm.Value(budget.programm),
-            foerderjahr=budget.foerderjahr,
-            budget_cent=budget.betrag_cent,
+            programm=Programm.Value(e.programm),
+            foerderjahr=e.foerderjahr,
+            budget_cent=budget_cent,
             rahmen=[
-                KommunenRahmen(kommune_ags=ags, kreis_ags=gebiete.gemeinden[ags].kreis_ags, rahmen_cent=cent)
+                KommunenRahmen(kommune_ags=ags, kreis_ags=g.gemeinden[ags].kreis_ags, rahmen_cent=cent)
                 for ags, cent in sorted(shares.items())
             ],
         )
+        # Versions order distributions of one programme and year; time keeps them increasing.
+        version = int(now.timestamp() * 1000)
         enqueue(
             conn,
             outbox,
             events.ALLOCATION_EVENTS,
             events.wrap(
-                event,
-                aggregate_type="verteilung",
-                aggregate_key=f"{budget.programm}/{budget.foerderjahr}",
-                aggregate_version=budget.id,
-                producer=PRODUCER,
+                event, aggregate_type="verteilung", aggregate_key=f"{e.programm}/{e.foerderjahr}",
+                aggregate_version=version, producer=PRODUCER,
             ),
         )
-        log.info("verteilung computed", extra={"programm": budget.programm, "foerderjahr": budget.foerderjahr})
+        log.info("verteilung stored", extra={"programm": e.programm, "foerderjahr": e.foerderjahr, "umverteilung": umverteilung})
+        return verteilung_id
+
+    def explain(self, kommune_ags: str, programm: int, foerderjahr: int, stand: str, tranche: int) -> Rechenweg:
+        v = _Violations()
+        v.gemeinde(kommune_ags, "kommune_ags")
+        v.programm(programm)
+        day = v.datum(stand, "stand", required=False) or datetime.now(UTC).date()
+        if tranche and tranche not in Tranche.values():
+            v.add("tranche", f"unbekannte Tranche ({tranche})")
+        v.raise_if_any()
+        with self.engine.connect() as conn:
+            e = _eingaben(conn, Programm.Name(programm), foerderjahr, day, Tranche.Name(tranche) if tranche else None)
+        if e is None:
+            raise NotFound(
+                f"Am {day.isoformat()} galt für {Programm.Name(programm)} im Förderjahr {foerderjahr} kein Budget"
+                + (f" der Tranche {Tranche.Name(tranche)}" if tranche else "") + "."
+            )
+        s = verteilung_rechnung.rechenweg(e.budget.betrag_cent, e.anzahlen, kommune_ags)
+        return Rechenweg(
+            kommune_ags=kommune_ags, programm=programm, foerderjahr=foerderjahr, tranche=Tranche.Value(e.tranche),
+            stand=day.isoformat(), budget=_parameter_proto(e.budget),
+            stichtag=_parameter_proto(e.stichtag) if e.stichtag is not None else None,
+            basis=e.basis, erhebung_id=e.erhebung.id if e.erhebung is not None else "",
+            anzahl=s.anzahl, anzahl_gesamt=s.anzahl_gesamt, quote_ganz_cent=s.quote_ganz_cent, rest=s.rest,
+            restcents_gesamt=s.restcents_gesamt, rest_rang=s.rest_rang, plus_ein_cent=s.plus_ein_cent,
+            rahmen_cent=s.rahmen_cent,
+            erlaeuterung=verteilung_rechnung.erlaeuterung(e.budget.betrag_cent, s, e.basis),
+        )
+
+    def compare(self, programm: int, foerderjahr: int, kreis_ags: str) -> CompareVerteilungenResponse:
+        """The provisional distribution against the final one, each with the inputs in force today."""
+        v = _Violations()
+        v.programm(programm)
+        if kreis_ags and kreis_ags not in gebiete().kreise:
+            v.add("kreis_ags", f"„{kreis_ags[:30]}“ ist kein Kreis in Baden-Württemberg")
+        v.raise_if_any()
+        name, today = Programm.Name(programm), datetime.now(UTC).date()
+        with self.engine.connect() as conn:
+            vorl = _eingaben(conn, name, foerderjahr, today, "TRANCHE_VORLAEUFIG")
+            endg = _eingaben(conn, name, foerderjahr, today, "TRANCHE_ENDGUELTIG")
+            gebunden = dict(
+                conn.execute(
+                    select(planungsrahmen.c.kommune_ags, planungsrahmen.c.gebunden_cent).where(
+                        planungsrahmen.c.programm == name, planungsrahmen.c.foerderjahr == foerderjahr
+                    )
+                ).all()
+            )
+        if vorl is None or endg is None:
+            fehlt = "vorläufige" if vorl is None else "endgültige"
+            raise FailedPrecondition(f"Für {name} {foerderjahr} gibt es keine {fehlt} Verteilung zum Vergleich.")
+        a = verteilung_rechnung.verteilen(vorl.budget.betrag_cent, vorl.anzahlen)
+        b = verteilung_rechnung.verteilen(endg.budget.betrag_cent, endg.anzahlen)
+        g = gebiete()
+        return CompareVerteilungenResponse(
+            vorlaeufig_budget_cent=vorl.budget.betrag_cent,
+            endgueltig_budget_cent=endg.budget.betrag_cent,
+            vorlaeufig_basis=vorl.basis,
+            endgueltig_basis=endg.basis,
+            kommunen=[
+                Nachverteilung(
+                    kommune_ags=ags, kreis_ags=g.gemeinden[ags].kreis_ags, vorlaeufig_cent=a[ags],
+                    endgueltig_cent=b[ags], differenz_cent=b[ags] - a[ags], gebunden_cent=gebunden.get(ags, 0),
+                )
+                for ags in sorted(b)
+                if not kreis_ags or g.gemeinden[ags].kreis_ags == kreis_ags
+            ],
+        )
+
+    def list_parameter(self, art: int, programm: int, foerderjahr: int) -> list[Parameter]:
+        query = select(parameter).order_by(parameter.c.gueltig_ab, parameter.c.id)
+        if art:
+            query = query.where(parameter.c.art == _ART_NAME.get(art, "?"))
+        if programm:
+            query = query.where(parameter.c.programm == Programm.Name(programm))
+        if foerderjahr:
+            query = query.where(parameter.c.foerderjahr == foerderjahr)
+        with self.engine.connect() as conn:
+            return [_parameter_proto(r) for r in conn.execute(query)]
+
+    def set_parameter(self, principal: Principal, r: SetParameterRequest) -> SetParameterResponse:
+        """Record a new parameter version and recompute what depends on it, in one transaction."""
+        _require_operator(principal)
+        row = _validate_parameter(r)
+        with self.engine.connect() as conn:
+            earlier = conn.execute(select(parameter).where(parameter.c.request_id == r.request_id)).one_or_none()
+        if earlier is not None:
+            if _seed_key(earlier._asdict()) != _seed_key(row):
+                raise InvalidArgument([FieldViolation("request_id", "wurde bereits für einen anderen Parameter verwendet")])
+            return SetParameterResponse(parameter=_parameter_proto(earlier))
+        with self.engine.begin() as conn:
+            new_id = conn.execute(
+                parameter.insert().values(
+                    **row, request_id=r.request_id, erfasst_von=principal.label, erfasst_at=datetime.now(UTC)
+                ).returning(parameter.c.id)
+            ).scalar_one()
+            created = self.recompute(conn, principal.label)
+            stored = conn.execute(select(parameter).where(parameter.c.id == new_id)).one()
+        self.on_events()
+        log.info("parameter set", extra={"art": row["art"], "programm": row["programm"], "by": principal.label})
+        return SetParameterResponse(parameter=_parameter_proto(stored), verteilung_ids=created)
 
     # -- decisions ---------------------------------------------------------------------------
+
+    def apply_antrag_event(self, event: events.Event) -> str:
+        """The steps of an Antrag that commit money (Prüfung completed) or release it
+        (Verwendungsnachweis); returns the outcome for metrics."""
+        payload = event.payload
+        if not isinstance(payload, AntragFortgeschrieben):
+            return "ignored"
+        if payload.schritt == Schritt.SCHRITT_PRUEFUNG_ABGESCHLOSSEN:
+            return self.decide(event.envelope, payload.antrag)
+        if payload.schritt == Schritt.SCHRITT_VERWENDUNGSNACHWEIS_EINGEGANGEN:
+            return self.release(event.envelope, payload.antrag)
+        return "ignored"
 
     def decide(self, envelope: Envelope, a: Antrag) -> str:
         """Decide an Antrag once, however often its event arrives; returns the outcome for metrics.
@@ -163,6 +348,7 @@ class AllocationService:
                 gebunden_vorher = sum(f.gebunden_cent for f in frames)
                 entscheid = domain.decide(a.betrag_cent, rahmen_cent, gebunden_vorher, _schwelle(conn, programm))
             bescheid_id = str(uuid.uuid4())
+            parts: dict[str, int] = {}
             if entscheid.bewilligt_cent > 0:
                 parts = domain.largest_remainder(
                     entscheid.bewilligt_cent, {f.kommune_ags: f.rahmen_cent - f.gebunden_cent for f in frames}
@@ -224,6 +410,13 @@ class AllocationService:
                 rahmen_cent=rahmen_cent,
                 gebunden_vorher_cent=gebunden_vorher,
                 begruendung=entscheid.begruendung,
+                bindungen=[
+                    Bindung(
+                        kommune_ags=f.kommune_ags, verteilung_id=f.verteilung_id, rahmen_cent=f.rahmen_cent,
+                        frei_vorher_cent=f.rahmen_cent - f.gebunden_cent, gebunden_cent=parts.get(f.kommune_ags, 0),
+                    )
+                    for f in frames
+                ],
             )
             enqueue(
                 conn,
@@ -347,32 +540,190 @@ def _kein_rahmen(conn: Connection, ags: str, programm: str, foerderjahr: int) ->
 
 
 def _schwelle(conn: Connection, programm: str) -> int | None:
-    return conn.execute(
-        select(parameter.c.betrag_cent)
-        .where(parameter.c.art == "schwellenwert", parameter.c.programm == programm)
-        .order_by(parameter.c.gueltig_ab.desc(), parameter.c.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    row = _in_force(conn, datetime.now(UTC).date()).get((SCHWELLENWERT, programm, None, None))
+    return row.betrag_cent if row is not None else None
 
 
-def _current_budgets(conn: Connection):
-    """The newest budget parameter per programme and year."""
+@dataclass(frozen=True)
+class Eingaben:
+    """Everything one distribution depends on, as in force on a date."""
+
+    programm: str
+    foerderjahr: int
+    tranche: str
+    budget: Row
+    stichtag: Row | None
+    erhebung: Row | None
+    anzahlen: dict[str, int]
+    basis: str
+
+    @property
+    def key(self) -> tuple:
+        """What identifies the inputs: a distribution with the same key need not be recomputed."""
+        return (
+            self.budget.id,
+            self.stichtag.id if self.stichtag is not None else None,
+            self.erhebung.id if self.erhebung is not None else None,
+            self.tranche,
+        )
+
+
+def _in_force(conn: Connection, stand: date) -> dict[tuple, Row]:
+    """Per parameter (art, programm, foerderjahr, tranche): the version in force on that date."""
     rows = conn.execute(
-        select(parameter).where(parameter.c.art == "budget").order_by(parameter.c.gueltig_ab, parameter.c.id)
+        select(parameter).where(parameter.c.gueltig_ab <= stand).order_by(parameter.c.gueltig_ab, parameter.c.id)
     ).all()
-    latest = {(r.programm, r.foerderjahr): r for r in rows}
-    return [latest[k] for k in sorted(latest)]
+    return {(r.art, r.programm, r.foerderjahr, r.tranche): r for r in rows}
 
 
-def _common(entry: dict, now: datetime) -> dict:
+def _eingaben(conn: Connection, programm: str, foerderjahr: int, stand: date, tranche: str | None = None) -> Eingaben | None:
+    """The inputs of a programme's distribution on a date; None if no budget is in force.
+
+    Without a tranche: the final one once its budget is in force, before that the provisional one.
+    Counts: the Erhebung for the tranche's Stichtag (a final one before a provisional one, then the
+    newest import), else the population.
+    """
+    params = _in_force(conn, stand)
+    budgets = {t: params.get((BUDGET, programm, foerderjahr, t)) for t in TRANCHEN}
+    tranche = tranche or next((t for t in reversed(TRANCHEN) if budgets[t] is not None), None)
+    if tranche is None or budgets[tranche] is None:
+        return None
+    stichtag = params.get((STICHTAG, "", foerderjahr, tranche))
+    counted = None
+    if stichtag is not None:
+        counted = conn.execute(
+            select(erhebung)
+            .where(erhebung.c.stichtag == stichtag.stichtag, func.date(erhebung.c.importiert_at) <= stand)
+            .order_by(
+                (erhebung.c.art == "ERHEBUNG_ART_ENDGUELTIG").desc(), erhebung.c.importiert_at.desc(), erhebung.c.id
+            )
+            .limit(1)
+        ).first()
+    if counted is not None:
+        anzahlen = dict(
+            conn.execute(
+                select(erhebung_anzahl.c.kommune_ags, erhebung_anzahl.c.anzahl).where(erhebung_anzahl.c.erhebung_id == counted.id)
+            ).all()
+        )
+        art = "endgültig" if counted.art == "ERHEBUNG_ART_ENDGUELTIG" else "vorläufig"
+        basis = f"Erhebung zum Stichtag {counted.stichtag.isoformat()} ({art})"
+    else:
+        anzahlen = {ags: g.population for ags, g in gebiete().gemeinden.items()}
+        basis = "Bevölkerung (Zensus 2022), solange keine Erhebung vorliegt"
+    return Eingaben(programm, foerderjahr, tranche, budgets[tranche], stichtag, counted, anzahlen, basis)
+
+
+def _seed_key(row: dict) -> tuple:
+    """What makes two parameter versions the same entry."""
+    return tuple(
+        row.get(k) for k in ("art", "programm", "foerderjahr", "tranche", "stichtag", "betrag_cent", "gueltig_ab", "quelle")
+    )
+
+
+_ART_NAME = {
+    ParameterArt.PARAMETER_ART_BUDGET: BUDGET,
+    ParameterArt.PARAMETER_ART_SCHWELLENWERT: SCHWELLENWERT,
+    ParameterArt.PARAMETER_ART_STICHTAG: STICHTAG,
+}
+_ART_VALUE = {name: value for value, name in _ART_NAME.items()}
+
+
+class _Violations(Violations):
+    def gemeinde(self, ags: str, field: str) -> None:
+        if ags not in gebiete().gemeinden:
+            self.add(field, f"„{ags[:30]}“ ist keine Gemeinde in Baden-Württemberg")
+
+    def programm(self, programm: int, field: str = "programm") -> None:
+        if programm == Programm.PROGRAMM_UNSPECIFIED or programm not in Programm.values():
+            self.add(field, "fehlt oder ist unbekannt")
+
+    def datum(self, value: str, field: str, required: bool = True) -> date | None:
+        if not value:
+            if required:
+                self.add(field, "fehlt")
+            return None
+        if not DATUM.fullmatch(value):
+            self.add(field, f"„{value[:30]}“ ist kein Datum im Format JJJJ-MM-TT")
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.add(field, f"„{value}“ ist kein gültiges Datum")
+            return None
+
+
+def _validate_parameter(r: SetParameterRequest) -> dict:
+    """The parameter table row for a valid request; every violation reported at once."""
+    v = _Violations()
+    if not r.request_id:
+        v.add("request_id", "fehlt: jeder ändernde Aufruf braucht einen Idempotenzschlüssel")
+    elif not REQUEST_ID.fullmatch(r.request_id):
+        v.add("request_id", "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
+    p = r.parameter
+    art = _ART_NAME.get(p.art)
+    if art is None:
+        v.add("parameter.art", "fehlt oder ist unbekannt: BUDGET, SCHWELLENWERT oder STICHTAG")
+    if art in (BUDGET, SCHWELLENWERT):
+        v.programm(p.programm, "parameter.programm")
+        if p.betrag_cent <= 0:
+            v.add("parameter.betrag_cent", "muss größer als 0 sein")
+    elif art == STICHTAG and p.programm:
+        v.add("parameter.programm", "ein Stichtag gilt für alle Programme: leer lassen")
+    if art in (BUDGET, STICHTAG):
+        if not 2000 <= p.foerderjahr <= 2100:
+            v.add("parameter.foerderjahr", f"{p.foerderjahr} ist kein plausibles Förderjahr")
+        if p.tranche not in (Tranche.TRANCHE_VORLAEUFIG, Tranche.TRANCHE_ENDGUELTIG):
+            v.add("parameter.tranche", "fehlt: VORLAEUFIG oder ENDGUELTIG")
+    elif art == SCHWELLENWERT and (p.foerderjahr or p.tranche):
+        v.add("parameter.foerderjahr", "ein Schwellenwert gilt je Programm, ohne Förderjahr und Tranche")
+    stichtag = v.datum(p.stichtag, "parameter.stichtag", required=art == STICHTAG)
+    if art != STICHTAG and p.stichtag:
+        v.add("parameter.stichtag", "nur bei einem Stichtag anzugeben")
+    if art == STICHTAG and p.betrag_cent:
+        v.add("parameter.betrag_cent", "ein Stichtag hat keinen Betrag")
+    gueltig_ab = v.datum(p.gueltig_ab, "parameter.gueltig_ab")
+    if not p.quelle.strip():
+        v.add("parameter.quelle", "fehlt: woher stammt der Wert (Beschluss, Erlass, Annahme)?")
+    elif len(p.quelle) > 2000:
+        v.add("parameter.quelle", "höchstens 2000 Zeichen")
+    v.raise_if_any()
     return {
-        "programm": entry["programm"],
-        "betrag_cent": entry["betrag_cent"],
-        "gueltig_ab": date.fromisoformat(entry["gueltig_ab"]),
-        "quelle": entry["quelle"],
-        "erfasst_von": "system:seed",
-        "erfasst_at": now,
+        "art": art,
+        "programm": Programm.Name(p.programm) if art != STICHTAG else "",
+        "foerderjahr": p.foerderjahr if art != SCHWELLENWERT else None,
+        "tranche": Tranche.Name(p.tranche) if art != SCHWELLENWERT else None,
+        "stichtag": stichtag if art == STICHTAG else None,
+        "betrag_cent": p.betrag_cent if art != STICHTAG else 0,
+        "gueltig_ab": gueltig_ab,
+        "quelle": p.quelle,
     }
+
+
+def _require_operator(principal: Principal) -> None:
+    if not principal.is_operator:
+        raise PermissionDenied("Diesen Schritt geht nur die Bewilligungsstelle (RP Stuttgart).")
+
+
+def _parameter_proto(row) -> Parameter:
+    return Parameter(
+        id=row.id,
+        art=_ART_VALUE[row.art],
+        programm=Programm.Value(row.programm) if row.programm else 0,
+        foerderjahr=row.foerderjahr or 0,
+        tranche=Tranche.Value(row.tranche) if row.tranche else 0,
+        betrag_cent=row.betrag_cent,
+        stichtag=row.stichtag.isoformat() if row.stichtag else "",
+        gueltig_ab=row.gueltig_ab.isoformat(),
+        quelle=row.quelle,
+        erfasst_von=row.erfasst_von,
+        erfasst_at=_timestamp(row.erfasst_at),
+    )
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return ts
 
 
 def _to_proto(row) -> Planungsrahmen:

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -18,7 +19,9 @@ from pakt.platform.outbox import outbox_table
 
 metadata = MetaData()
 
-# Versioned parameters: a change is a new row, never an update. art: "budget" or "schwellenwert".
+# Versioned parameters: a change is a new row, never an update.
+# art: "budget" (programm, foerderjahr, tranche, betrag_cent), "schwellenwert" (programm,
+# betrag_cent) or "stichtag" (foerderjahr, tranche, stichtag; programm is empty: all programmes).
 parameter = Table(
     "parameter",
     metadata,
@@ -26,6 +29,9 @@ parameter = Table(
     Column("art", String(20), nullable=False),
     Column("programm", String(40), nullable=False),
     Column("foerderjahr", Integer, nullable=True),
+    Column("tranche", String(30), nullable=True),
+    Column("stichtag", Date, nullable=True),
+    Column("request_id", String(100), nullable=True, unique=True),
     Column("betrag_cent", BigInteger, nullable=False),
     Column("gueltig_ab", Date, nullable=False),
     Column("quelle", Text, nullable=False),
@@ -45,6 +51,46 @@ verteilung = Table(
     # What the shares follow: "bevoelkerung_zensus2022" until an Erhebung is imported.
     Column("basis", String(100), nullable=False),
     Column("berechnet_at", DateTime(timezone=True), nullable=False),
+    Column("tranche", String(30), nullable=False),
+    Column("stichtag_parameter_id", Integer, nullable=True),
+    Column("erhebung_id", String(36), nullable=True),
+    Column("umverteilung", Boolean, nullable=False),
+    Column("erfasst_von", String(80), nullable=False),
+    Column("request_id", String(100), nullable=True, unique=True),
+)
+
+# The frame of every Gemeinde in every distribution ever computed, with the weight it followed.
+verteilung_rahmen = Table(
+    "verteilung_rahmen",
+    metadata,
+    Column("verteilung_id", String(36), primary_key=True),
+    Column("kommune_ags", String(8), primary_key=True),
+    Column("anzahl", BigInteger, nullable=False),
+    Column("rahmen_cent", BigInteger, nullable=False),
+)
+
+# Refugee counts per Gemeinde on a Stichtag, as imported; never changed, a new import is new rows.
+erhebung = Table(
+    "erhebung",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("stichtag", Date, nullable=False),
+    Column("art", String(30), nullable=False),  # ERHEBUNG_ART_VORLAEUFIG | ERHEBUNG_ART_ENDGUELTIG
+    Column("quelle", Text, nullable=False),
+    Column("dateiname", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("anzahl_gesamt", BigInteger, nullable=False),
+    Column("importiert_von", String(80), nullable=False),
+    Column("importiert_at", DateTime(timezone=True), nullable=False),
+    Column("request_id", String(100), nullable=False, unique=True),
+)
+
+erhebung_anzahl = Table(
+    "erhebung_anzahl",
+    metadata,
+    Column("erhebung_id", String(36), primary_key=True),
+    Column("kommune_ags", String(8), primary_key=True),
+    Column("anzahl", BigInteger, nullable=False),
 )
 
 planungsrahmen = Table(

@@ -21,7 +21,7 @@ from pakt.antrag.v1.antrag_pb2 import (
 )
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.geld import euro
-from pakt.platform.errors import FieldViolation, InvalidArgument
+from pakt.platform import errors
 from pakt.referenzdaten import Gebiete, Programmdefinition
 
 S = AntragStatus
@@ -132,18 +132,8 @@ def overlaps(a_beginn: date, a_ende: date, b_beginn: date, b_ende: date) -> bool
 # -- validation ---------------------------------------------------------------------------------
 
 
-class Violations:
-    """Collects field violations; raise_if_any() turns them into INVALID_ARGUMENT."""
-
-    def __init__(self) -> None:
-        self.items: list[FieldViolation] = []
-
-    def add(self, field: str, description: str) -> None:
-        self.items.append(FieldViolation(field, description))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise InvalidArgument(self.items)
+class Violations(errors.Violations):
+    """Field violations, with the checks the antrag service's requests share."""
 
     def request_id(self, value: str) -> None:
         if not value:

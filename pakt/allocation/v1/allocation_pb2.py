@@ -22,30 +22,75 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from pakt.common.v1 import programm_pb2 as pakt_dot_common_dot_v1_dot_programm__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#pakt/allocation/v1/allocation.proto\x12\x12pakt.allocation.v1\x1a\x1dpakt/common/v1/programm.proto\"\xbc\x01\n\x0ePlanungsrahmen\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\x12*\n\x08programm\x18\x03 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x04 \x01(\x05\x12\x13\n\x0brahmen_cent\x18\x05 \x01(\x03\x12\x15\n\rgebunden_cent\x18\x06 \x01(\x03\x12\x15\n\rverteilung_id\x18\x07 \x01(\t\"p\n\x18GetPlanungsrahmenRequest\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\"W\n\x19GetPlanungsrahmenResponse\x12:\n\x0eplanungsrahmen\x18\x01 \x01(\x0b\x32\".pakt.allocation.v1.Planungsrahmen\"\x96\x01\n\x19ListPlanungsrahmenRequest\x12\x11\n\tkreis_ags\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"q\n\x1aListPlanungsrahmenResponse\x12:\n\x0eplanungsrahmen\x18\x01 \x03(\x0b\x32\".pakt.allocation.v1.Planungsrahmen\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\x8a\x01\n\x0c\x45ntscheidung\x12\x1c\n\x18\x45NTSCHEIDUNG_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45NTSCHEIDUNG_BEWILLIGT\x10\x01\x12$\n ENTSCHEIDUNG_TEILWEISE_BEWILLIGT\x10\x02\x12\x1a\n\x16\x45NTSCHEIDUNG_ABGELEHNT\x10\x03*\xcf\x01\n\x0f\x41\x62lehnungsgrund\x12\x1f\n\x1b\x41\x42LEHNUNGSGRUND_UNSPECIFIED\x10\x00\x12(\n$ABLEHNUNGSGRUND_RAHMEN_AUSGESCHOEPFT\x10\x01\x12\'\n#ABLEHNUNGSGRUND_KEIN_PLANUNGSRAHMEN\x10\x02\x12\'\n#ABLEHNUNGSGRUND_UNTER_SCHWELLENWERT\x10\x03\x12\x1f\n\x1b\x41\x42LEHNUNGSGRUND_KEIN_BUDGET\x10\x04\x32\xfa\x01\n\x11\x41llocationService\x12p\n\x11GetPlanungsrahmen\x12,.pakt.allocation.v1.GetPlanungsrahmenRequest\x1a-.pakt.allocation.v1.GetPlanungsrahmenResponse\x12s\n\x12ListPlanungsrahmen\x12-.pakt.allocation.v1.ListPlanungsrahmenRequest\x1a..pakt.allocation.v1.ListPlanungsrahmenResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#pakt/allocation/v1/allocation.proto\x12\x12pakt.allocation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dpakt/common/v1/programm.proto\"\xc5\x02\n\tParameter\x12\n\n\x02id\x18\x01 \x01(\x03\x12-\n\x03\x61rt\x18\x02 \x01(\x0e\x32 .pakt.allocation.v1.ParameterArt\x12*\n\x08programm\x18\x03 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x04 \x01(\x05\x12,\n\x07tranche\x18\x05 \x01(\x0e\x32\x1b.pakt.allocation.v1.Tranche\x12\x13\n\x0b\x62\x65trag_cent\x18\x06 \x01(\x03\x12\x10\n\x08stichtag\x18\x07 \x01(\t\x12\x12\n\ngueltig_ab\x18\x08 \x01(\t\x12\x0e\n\x06quelle\x18\t \x01(\t\x12\x13\n\x0b\x65rfasst_von\x18\n \x01(\t\x12.\n\nerfasst_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbc\x01\n\x0ePlanungsrahmen\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\x12*\n\x08programm\x18\x03 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x04 \x01(\x05\x12\x13\n\x0brahmen_cent\x18\x05 \x01(\x03\x12\x15\n\rgebunden_cent\x18\x06 \x01(\x03\x12\x15\n\rverteilung_id\x18\x07 \x01(\t\"p\n\x18GetPlanungsrahmenRequest\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\"W\n\x19GetPlanungsrahmenResponse\x12:\n\x0eplanungsrahmen\x18\x01 \x01(\x0b\x32\".pakt.allocation.v1.Planungsrahmen\"\x96\x01\n\x19ListPlanungsrahmenRequest\x12\x11\n\tkreis_ags\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"q\n\x1aListPlanungsrahmenResponse\x12:\n\x0eplanungsrahmen\x18\x01 \x03(\x0b\x32\".pakt.allocation.v1.Planungsrahmen\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb1\x01\n\x1c\x45xplainPlanungsrahmenRequest\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12\r\n\x05stand\x18\x04 \x01(\t\x12,\n\x07tranche\x18\x05 \x01(\x0e\x32\x1b.pakt.allocation.v1.Tranche\"\xdf\x03\n\tRechenweg\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12,\n\x07tranche\x18\x04 \x01(\x0e\x32\x1b.pakt.allocation.v1.Tranche\x12\r\n\x05stand\x18\x05 \x01(\t\x12-\n\x06\x62udget\x18\x06 \x01(\x0b\x32\x1d.pakt.allocation.v1.Parameter\x12/\n\x08stichtag\x18\x07 \x01(\x0b\x32\x1d.pakt.allocation.v1.Parameter\x12\r\n\x05\x62\x61sis\x18\x08 \x01(\t\x12\x13\n\x0b\x65rhebung_id\x18\t \x01(\t\x12\x0e\n\x06\x61nzahl\x18\n \x01(\x03\x12\x15\n\ranzahl_gesamt\x18\x0b \x01(\x03\x12\x17\n\x0fquote_ganz_cent\x18\x0c \x01(\x03\x12\x0c\n\x04rest\x18\r \x01(\x03\x12\x18\n\x10restcents_gesamt\x18\x0e \x01(\x03\x12\x11\n\trest_rang\x18\x0f \x01(\x05\x12\x15\n\rplus_ein_cent\x18\x10 \x01(\x08\x12\x13\n\x0brahmen_cent\x18\x11 \x01(\x03\x12\x14\n\x0c\x65rlaeuterung\x18\x12 \x01(\t\"Q\n\x1d\x45xplainPlanungsrahmenResponse\x12\x30\n\trechenweg\x18\x01 \x01(\x0b\x32\x1d.pakt.allocation.v1.Rechenweg\"p\n\x1a\x43ompareVerteilungenRequest\x12*\n\x08programm\x18\x01 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x02 \x01(\x05\x12\x11\n\tkreis_ags\x18\x03 \x01(\t\"\x99\x01\n\x0eNachverteilung\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\x12\x17\n\x0fvorlaeufig_cent\x18\x03 \x01(\x03\x12\x17\n\x0f\x65ndgueltig_cent\x18\x04 \x01(\x03\x12\x16\n\x0e\x64ifferenz_cent\x18\x05 \x01(\x03\x12\x15\n\rgebunden_cent\x18\x06 \x01(\x03\"\xc7\x01\n\x1b\x43ompareVerteilungenResponse\x12\x1e\n\x16vorlaeufig_budget_cent\x18\x01 \x01(\x03\x12\x1e\n\x16\x65ndgueltig_budget_cent\x18\x02 \x01(\x03\x12\x18\n\x10vorlaeufig_basis\x18\x03 \x01(\t\x12\x18\n\x10\x65ndgueltig_basis\x18\x04 \x01(\t\x12\x34\n\x08kommunen\x18\x05 \x03(\x0b\x32\".pakt.allocation.v1.Nachverteilung\"\x86\x01\n\x14ListParameterRequest\x12-\n\x03\x61rt\x18\x01 \x01(\x0e\x32 .pakt.allocation.v1.ParameterArt\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\"I\n\x15ListParameterResponse\x12\x30\n\tparameter\x18\x01 \x03(\x0b\x32\x1d.pakt.allocation.v1.Parameter\"[\n\x13SetParameterRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x30\n\tparameter\x18\x02 \x01(\x0b\x32\x1d.pakt.allocation.v1.Parameter\"`\n\x14SetParameterResponse\x12\x30\n\tparameter\x18\x01 \x01(\x0b\x32\x1d.pakt.allocation.v1.Parameter\x12\x16\n\x0everteilung_ids\x18\x02 \x03(\t\"d\n\x15ImportErhebungRequest\x12\x30\n\x04kopf\x18\x01 \x01(\x0b\x32 .pakt.allocation.v1.ErhebungKopfH\x00\x12\x0f\n\x05zeile\x18\x02 \x01(\tH\x00\x42\x08\n\x06inhalt\"\x85\x01\n\x0c\x45rhebungKopf\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08stichtag\x18\x02 \x01(\t\x12,\n\x03\x61rt\x18\x03 \x01(\x0e\x32\x1f.pakt.allocation.v1.ErhebungArt\x12\x0e\n\x06quelle\x18\x04 \x01(\t\x12\x11\n\tdateiname\x18\x05 \x01(\t\"o\n\x16ImportErhebungResponse\x12\x13\n\x0b\x65rhebung_id\x18\x01 \x01(\t\x12\x11\n\tgemeinden\x18\x02 \x01(\x05\x12\x15\n\ranzahl_gesamt\x18\x03 \x01(\x03\x12\x16\n\x0everteilung_ids\x18\x04 \x03(\t\"^\n\x1bSimulateUmverteilungRequest\x12*\n\x08programm\x18\x01 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x02 \x01(\x05\"\x90\x01\n\x0cUmverteilung\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\x12\x13\n\x0brahmen_cent\x18\x03 \x01(\x03\x12\x15\n\rgebunden_cent\x18\x04 \x01(\x03\x12\x11\n\tfrei_cent\x18\x05 \x01(\x03\x12\x19\n\x11neuer_rahmen_cent\x18\x06 \x01(\x03\"l\n\x1cSimulateUmverteilungResponse\x12\x18\n\x10\x66rei_gesamt_cent\x18\x01 \x01(\x03\x12\x32\n\x08kommunen\x18\x02 \x03(\x0b\x32 .pakt.allocation.v1.Umverteilung\"\x7f\n\x18\x41pplyUmverteilungRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12\x0e\n\x06quelle\x18\x04 \x01(\t\"L\n\x19\x41pplyUmverteilungResponse\x12\x15\n\rverteilung_id\x18\x01 \x01(\t\x12\x18\n\x10\x66rei_gesamt_cent\x18\x02 \x01(\x03*R\n\x07Tranche\x12\x17\n\x13TRANCHE_UNSPECIFIED\x10\x00\x12\x16\n\x12TRANCHE_VORLAEUFIG\x10\x01\x12\x16\n\x12TRANCHE_ENDGUELTIG\x10\x02*\x84\x01\n\x0cParameterArt\x12\x1d\n\x19PARAMETER_ART_UNSPECIFIED\x10\x00\x12\x18\n\x14PARAMETER_ART_BUDGET\x10\x01\x12\x1f\n\x1bPARAMETER_ART_SCHWELLENWERT\x10\x02\x12\x1a\n\x16PARAMETER_ART_STICHTAG\x10\x03*\x8a\x01\n\x0c\x45ntscheidung\x12\x1c\n\x18\x45NTSCHEIDUNG_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45NTSCHEIDUNG_BEWILLIGT\x10\x01\x12$\n ENTSCHEIDUNG_TEILWEISE_BEWILLIGT\x10\x02\x12\x1a\n\x16\x45NTSCHEIDUNG_ABGELEHNT\x10\x03*\xcf\x01\n\x0f\x41\x62lehnungsgrund\x12\x1f\n\x1b\x41\x42LEHNUNGSGRUND_UNSPECIFIED\x10\x00\x12(\n$ABLEHNUNGSGRUND_RAHMEN_AUSGESCHOEPFT\x10\x01\x12\'\n#ABLEHNUNGSGRUND_KEIN_PLANUNGSRAHMEN\x10\x02\x12\'\n#ABLEHNUNGSGRUND_UNTER_SCHWELLENWERT\x10\x03\x12\x1f\n\x1b\x41\x42LEHNUNGSGRUND_KEIN_BUDGET\x10\x04*e\n\x0b\x45rhebungArt\x12\x1c\n\x18\x45RHEBUNG_ART_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45RHEBUNG_ART_VORLAEUFIG\x10\x01\x12\x1b\n\x17\x45RHEBUNG_ART_ENDGUELTIG\x10\x02\x32\x91\x08\n\x11\x41llocationService\x12p\n\x11GetPlanungsrahmen\x12,.pakt.allocation.v1.GetPlanungsrahmenRequest\x1a-.pakt.allocation.v1.GetPlanungsrahmenResponse\x12s\n\x12ListPlanungsrahmen\x12-.pakt.allocation.v1.ListPlanungsrahmenRequest\x1a..pakt.allocation.v1.ListPlanungsrahmenResponse\x12|\n\x15\x45xplainPlanungsrahmen\x12\x30.pakt.allocation.v1.ExplainPlanungsrahmenRequest\x1a\x31.pakt.allocation.v1.ExplainPlanungsrahmenResponse\x12v\n\x13\x43ompareVerteilungen\x12..pakt.allocation.v1.CompareVerteilungenRequest\x1a/.pakt.allocation.v1.CompareVerteilungenResponse\x12\x64\n\rListParameter\x12(.pakt.allocation.v1.ListParameterRequest\x1a).pakt.allocation.v1.ListParameterResponse\x12\x61\n\x0cSetParameter\x12\'.pakt.allocation.v1.SetParameterRequest\x1a(.pakt.allocation.v1.SetParameterResponse\x12i\n\x0eImportErhebung\x12).pakt.allocation.v1.ImportErhebungRequest\x1a*.pakt.allocation.v1.ImportErhebungResponse(\x01\x12y\n\x14SimulateUmverteilung\x12/.pakt.allocation.v1.SimulateUmverteilungRequest\x1a\x30.pakt.allocation.v1.SimulateUmverteilungResponse\x12p\n\x11\x41pplyUmverteilung\x12,.pakt.allocation.v1.ApplyUmverteilungRequest\x1a-.pakt.allocation.v1.ApplyUmverteilungResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pakt.allocation.v1.allocation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ENTSCHEIDUNG']._serialized_start=753
-  _globals['_ENTSCHEIDUNG']._serialized_end=891
-  _globals['_ABLEHNUNGSGRUND']._serialized_start=894
-  _globals['_ABLEHNUNGSGRUND']._serialized_end=1101
-  _globals['_PLANUNGSRAHMEN']._serialized_start=91
-  _globals['_PLANUNGSRAHMEN']._serialized_end=279
-  _globals['_GETPLANUNGSRAHMENREQUEST']._serialized_start=281
-  _globals['_GETPLANUNGSRAHMENREQUEST']._serialized_end=393
-  _globals['_GETPLANUNGSRAHMENRESPONSE']._serialized_start=395
-  _globals['_GETPLANUNGSRAHMENRESPONSE']._serialized_end=482
-  _globals['_LISTPLANUNGSRAHMENREQUEST']._serialized_start=485
-  _globals['_LISTPLANUNGSRAHMENREQUEST']._serialized_end=635
-  _globals['_LISTPLANUNGSRAHMENRESPONSE']._serialized_start=637
-  _globals['_LISTPLANUNGSRAHMENRESPONSE']._serialized_end=750
-  _globals['_ALLOCATIONSERVICE']._serialized_start=1104
-  _globals['_ALLOCATIONSERVICE']._serialized_end=1354
+  _globals['_TRANCHE']._serialized_start=3644
+  _globals['_TRANCHE']._serialized_end=3726
+  _globals['_PARAMETERART']._serialized_start=3729
+  _globals['_PARAMETERART']._serialized_end=3861
+  _globals['_ENTSCHEIDUNG']._serialized_start=3864
+  _globals['_ENTSCHEIDUNG']._serialized_end=4002
+  _globals['_ABLEHNUNGSGRUND']._serialized_start=4005
+  _globals['_ABLEHNUNGSGRUND']._serialized_end=4212
+  _globals['_ERHEBUNGART']._serialized_start=4214
+  _globals['_ERHEBUNGART']._serialized_end=4315
+  _globals['_PARAMETER']._serialized_start=124
+  _globals['_PARAMETER']._serialized_end=449
+  _globals['_PLANUNGSRAHMEN']._serialized_start=452
+  _globals['_PLANUNGSRAHMEN']._serialized_end=640
+  _globals['_GETPLANUNGSRAHMENREQUEST']._serialized_start=642
+  _globals['_GETPLANUNGSRAHMENREQUEST']._serialized_end=754
+  _globals['_GETPLANUNGSRAHMENRESPONSE']._serialized_start=756
+  _globals['_GETPLANUNGSRAHMENRESPONSE']._serialized_end=843
+  _globals['_LISTPLANUNGSRAHMENREQUEST']._serialized_start=846
+  _globals['_LISTPLANUNGSRAHMENREQUEST']._serialized_end=996
+  _globals['_LISTPLANUNGSRAHMENRESPONSE']._serialized_start=998
+  _globals['_LISTPLANUNGSRAHMENRESPONSE']._serialized_end=1111
+  _globals['_EXPLAINPLANUNGSRAHMENREQUEST']._serialized_start=1114
+  _globals['_EXPLAINPLANUNGSRAHMENREQUEST']._serialized_end=1291
+  _globals['_RECHENWEG']._serialized_start=1294
+  _globals['_RECHENWEG']._serialized_end=1773
+  _globals['_EXPLAINPLANUNGSRAHMENRESPONSE']._serialized_start=1775
+  _globals['_EXPLAINPLANUNGSRAHMENRESPONSE']._serialized_end=1856
+  _globals['_COMPAREVERTEILUNGENREQUEST']._serialized_start=1858
+  _globals['_COMPAREVERTEILUNGENREQUEST']._serialized_end=1970
+  _globals['_NACHVERTEILUNG']._serialized_start=1973
+  _globals['_NACHVERTEILUNG']._serialized_end=2126
+  _globals['_COMPAREVERTEILUNGENRESPONSE']._serialized_start=2129
+  _globals['_COMPAREVERTEILUNGENRESPONSE']._serialized_end=2328
+  _globals['_LISTPARAMETERREQUEST']._serialized_start=2331
+  _globals['_LISTPARAMETERREQUEST']._serialized_end=2465
+  _globals['_LISTPARAMETERRESPONSE']._serialized_start=2467
+  _globals['_LISTPARAMETERRESPONSE']._serialized_end=2540
+  _globals['_SETPARAMETERREQUEST']._serialized_start=2542
+  _globals['_SETPARAMETERREQUEST']._serialized_end=2633
+  _globals['_SETPARAMETERRESPONSE']._serialized_start=2635
+  _globals['_SETPARAMETERRESPONSE']._serialized_end=2731
+  _globals['_IMPORTERHEBUNGREQUEST']._serialized_start=2733
+  _globals['_IMPORTERHEBUNGREQUEST']._serialized_end=2833
+  _globals['_ERHEBUNGKOPF']._serialized_start=2836
+  _globals['_ERHEBUNGKOPF']._serialized_end=2969
+  _globals['_IMPORTERHEBUNGRESPONSE']._serialized_start=2971
+  _globals['_IMPORTERHEBUNGRESPONSE']._serialized_end=3082
+  _globals['_SIMULATEUMVERTEILUNGREQUEST']._serialized_start=3084
+  _globals['_SIMULATEUMVERTEILUNGREQUEST']._serialized_end=3178
+  _globals['_UMVERTEILUNG']._serialized_start=3181
+  _globals['_UMVERTEILUNG']._serialized_end=3325
+  _globals['_SIMULATEUMVERTEILUNGRESPONSE']._serialized_start=3327
+  _globals['_SIMULATEUMVERTEILUNGRESPONSE']._serialized_end=3435
+  _globals['_APPLYUMVERTEILUNGREQUEST']._serialized_start=3437
+  _globals['_APPLYUMVERTEILUNGREQUEST']._serialized_end=3564
+  _globals['_APPLYUMVERTEILUNGRESPONSE']._serialized_start=3566
+  _globals['_APPLYUMVERTEILUNGRESPONSE']._serialized_end=3642
+  _globals['_ALLOCATIONSERVICE']._serialized_start=4318
+  _globals['_ALLOCATIONSERVICE']._serialized_end=5359
 # @@protoc_insertion_point(module_scope)

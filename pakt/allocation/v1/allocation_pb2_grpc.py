@@ -26,8 +26,9 @@ if _version_not_supported:
 
 
 class AllocationServiceStub:
-    """"Geld folgt Flüchtling": budgets, Planungsrahmen and decisions; the system of record for
-    money committed.
+    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and decisions; the system of
+    record for money committed. Reading is open to every authenticated caller; changing parameters,
+    importing an Erhebung and applying a redistribution is for operators of the Bewilligungsstelle.
     """
 
     def __init__(self, channel):
@@ -46,11 +47,47 @@ class AllocationServiceStub:
                 request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListPlanungsrahmenRequest.SerializeToString,
                 response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListPlanungsrahmenResponse.FromString,
                 _registered_method=True)
+        self.ExplainPlanungsrahmen = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/ExplainPlanungsrahmen',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ExplainPlanungsrahmenRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ExplainPlanungsrahmenResponse.FromString,
+                _registered_method=True)
+        self.CompareVerteilungen = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/CompareVerteilungen',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.CompareVerteilungenRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.CompareVerteilungenResponse.FromString,
+                _registered_method=True)
+        self.ListParameter = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/ListParameter',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListParameterRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListParameterResponse.FromString,
+                _registered_method=True)
+        self.SetParameter = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/SetParameter',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SetParameterRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SetParameterResponse.FromString,
+                _registered_method=True)
+        self.ImportErhebung = channel.stream_unary(
+                '/pakt.allocation.v1.AllocationService/ImportErhebung',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ImportErhebungRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ImportErhebungResponse.FromString,
+                _registered_method=True)
+        self.SimulateUmverteilung = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/SimulateUmverteilung',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SimulateUmverteilungRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SimulateUmverteilungResponse.FromString,
+                _registered_method=True)
+        self.ApplyUmverteilung = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/ApplyUmverteilung',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungResponse.FromString,
+                _registered_method=True)
 
 
 class AllocationServiceServicer:
-    """"Geld folgt Flüchtling": budgets, Planungsrahmen and decisions; the system of record for
-    money committed.
+    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and decisions; the system of
+    record for money committed. Reading is open to every authenticated caller; changing parameters,
+    importing an Erhebung and applying a redistribution is for operators of the Bewilligungsstelle.
     """
 
     def GetPlanungsrahmen(self, request, context):
@@ -60,6 +97,55 @@ class AllocationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListPlanungsrahmen(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExplainPlanungsrahmen(self, request, context):
+        """How a Kommune's frame is computed, now or as of a past date: inputs, parameter versions,
+        formula and rounding.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareVerteilungen(self, request, context):
+        """Provisional against final distribution (Nachverteilung), per Kommune.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListParameter(self, request, context):
+        """Parameters are versioned: a change is a new version with an effective date and a source.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetParameter(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportErhebung(self, request_iterator, context):
+        """Refugee counts per Gemeinde for a Stichtag, streamed line by line as in the CSV file. A file
+        with any bad line is rejected whole (INVALID_ARGUMENT naming every bad line); nothing applies.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SimulateUmverteilung(self, request, context):
+        """Redistribution of unspent frames by the same rule: simulate, then apply as a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyUmverteilung(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +164,41 @@ def add_AllocationServiceServicer_to_server(servicer, server):
                     request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListPlanungsrahmenRequest.FromString,
                     response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListPlanungsrahmenResponse.SerializeToString,
             ),
+            'ExplainPlanungsrahmen': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainPlanungsrahmen,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ExplainPlanungsrahmenRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ExplainPlanungsrahmenResponse.SerializeToString,
+            ),
+            'CompareVerteilungen': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareVerteilungen,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.CompareVerteilungenRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.CompareVerteilungenResponse.SerializeToString,
+            ),
+            'ListParameter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListParameter,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListParameterRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListParameterResponse.SerializeToString,
+            ),
+            'SetParameter': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetParameter,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SetParameterRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SetParameterResponse.SerializeToString,
+            ),
+            'ImportErhebung': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportErhebung,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ImportErhebungRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ImportErhebungResponse.SerializeToString,
+            ),
+            'SimulateUmverteilung': grpc.unary_unary_rpc_method_handler(
+                    servicer.SimulateUmverteilung,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SimulateUmverteilungRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.SimulateUmverteilungResponse.SerializeToString,
+            ),
+            'ApplyUmverteilung': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyUmverteilung,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'pakt.allocation.v1.AllocationService', rpc_method_handlers)
@@ -87,8 +208,9 @@ def add_AllocationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AllocationService:
-    """"Geld folgt Flüchtling": budgets, Planungsrahmen and decisions; the system of record for
-    money committed.
+    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and decisions; the system of
+    record for money committed. Reading is open to every authenticated caller; changing parameters,
+    importing an Erhebung and applying a redistribution is for operators of the Bewilligungsstelle.
     """
 
     @staticmethod
@@ -135,6 +257,195 @@ class AllocationService:
             '/pakt.allocation.v1.AllocationService/ListPlanungsrahmen',
             pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListPlanungsrahmenRequest.SerializeToString,
             pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListPlanungsrahmenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainPlanungsrahmen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/ExplainPlanungsrahmen',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ExplainPlanungsrahmenRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ExplainPlanungsrahmenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareVerteilungen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/CompareVerteilungen',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.CompareVerteilungenRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.CompareVerteilungenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListParameter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/ListParameter',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListParameterRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListParameterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetParameter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/SetParameter',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.SetParameterRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.SetParameterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportErhebung(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/pakt.allocation.v1.AllocationService/ImportErhebung',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ImportErhebungRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ImportErhebungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SimulateUmverteilung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/SimulateUmverteilung',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.SimulateUmverteilungRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.SimulateUmverteilungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyUmverteilung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/ApplyUmverteilung',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungResponse.FromString,
             options,
             channel_credentials,
             insecure,

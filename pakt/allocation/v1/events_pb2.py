@@ -26,7 +26,7 @@ from pakt.allocation.v1 import allocation_pb2 as pakt_dot_allocation_dot_v1_dot_
 from pakt.common.v1 import programm_pb2 as pakt_dot_common_dot_v1_dot_programm__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fpakt/allocation/v1/events.proto\x12\x12pakt.allocation.v1\x1a#pakt/allocation/v1/allocation.proto\x1a\x1dpakt/common/v1/programm.proto\"\xfe\x02\n\x10\x42\x65scheidErlassen\x12\x13\n\x0b\x62\x65scheid_id\x18\x01 \x01(\t\x12\x11\n\tantrag_id\x18\x02 \x01(\t\x12\x13\n\x0bkommune_ags\x18\x03 \x01(\t\x12*\n\x08programm\x18\x04 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x05 \x01(\x05\x12\x36\n\x0c\x65ntscheidung\x18\x06 \x01(\x0e\x32 .pakt.allocation.v1.Entscheidung\x12<\n\x0f\x61\x62lehnungsgrund\x18\x07 \x01(\x0e\x32#.pakt.allocation.v1.Ablehnungsgrund\x12\x16\n\x0e\x62\x65\x61ntragt_cent\x18\x08 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\t \x01(\x03\x12\x13\n\x0brahmen_cent\x18\n \x01(\x03\x12\x1c\n\x14gebunden_vorher_cent\x18\x0b \x01(\x03\x12\x13\n\x0b\x62\x65gruendung\x18\x0c \x01(\t\"\xb7\x01\n\x14VerteilungFestgelegt\x12\x15\n\rverteilung_id\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12\x13\n\x0b\x62udget_cent\x18\x04 \x01(\x03\x12\x32\n\x06rahmen\x18\x05 \x03(\x0b\x32\".pakt.allocation.v1.KommunenRahmen\"M\n\x0eKommunenRahmen\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\x12\x13\n\x0brahmen_cent\x18\x03 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fpakt/allocation/v1/events.proto\x12\x12pakt.allocation.v1\x1a#pakt/allocation/v1/allocation.proto\x1a\x1dpakt/common/v1/programm.proto\"\xae\x03\n\x10\x42\x65scheidErlassen\x12\x13\n\x0b\x62\x65scheid_id\x18\x01 \x01(\t\x12\x11\n\tantrag_id\x18\x02 \x01(\t\x12\x13\n\x0bkommune_ags\x18\x03 \x01(\t\x12*\n\x08programm\x18\x04 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x05 \x01(\x05\x12\x36\n\x0c\x65ntscheidung\x18\x06 \x01(\x0e\x32 .pakt.allocation.v1.Entscheidung\x12<\n\x0f\x61\x62lehnungsgrund\x18\x07 \x01(\x0e\x32#.pakt.allocation.v1.Ablehnungsgrund\x12\x16\n\x0e\x62\x65\x61ntragt_cent\x18\x08 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\t \x01(\x03\x12\x13\n\x0brahmen_cent\x18\n \x01(\x03\x12\x1c\n\x14gebunden_vorher_cent\x18\x0b \x01(\x03\x12\x13\n\x0b\x62\x65gruendung\x18\x0c \x01(\t\x12.\n\tbindungen\x18\r \x03(\x0b\x32\x1b.pakt.allocation.v1.Bindung\"{\n\x07\x42indung\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x15\n\rverteilung_id\x18\x02 \x01(\t\x12\x13\n\x0brahmen_cent\x18\x03 \x01(\x03\x12\x18\n\x10\x66rei_vorher_cent\x18\x04 \x01(\x03\x12\x15\n\rgebunden_cent\x18\x05 \x01(\x03\"\xb7\x01\n\x14VerteilungFestgelegt\x12\x15\n\rverteilung_id\x18\x01 \x01(\t\x12*\n\x08programm\x18\x02 \x01(\x0e\x32\x18.pakt.common.v1.Programm\x12\x13\n\x0b\x66oerderjahr\x18\x03 \x01(\x05\x12\x13\n\x0b\x62udget_cent\x18\x04 \x01(\x03\x12\x32\n\x06rahmen\x18\x05 \x03(\x0b\x32\".pakt.allocation.v1.KommunenRahmen\"M\n\x0eKommunenRahmen\x12\x13\n\x0bkommune_ags\x18\x01 \x01(\t\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\x12\x13\n\x0brahmen_cent\x18\x03 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +34,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pakt.allocation.v1.events_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BESCHEIDERLASSEN']._serialized_start=124
-  _globals['_BESCHEIDERLASSEN']._serialized_end=506
-  _globals['_VERTEILUNGFESTGELEGT']._serialized_start=509
-  _globals['_VERTEILUNGFESTGELEGT']._serialized_end=692
-  _globals['_KOMMUNENRAHMEN']._serialized_start=694
-  _globals['_KOMMUNENRAHMEN']._serialized_end=771
+  _globals['_BESCHEIDERLASSEN']._serialized_end=554
+  _globals['_BINDUNG']._serialized_start=556
+  _globals['_BINDUNG']._serialized_end=679
+  _globals['_VERTEILUNGFESTGELEGT']._serialized_start=682
+  _globals['_VERTEILUNGFESTGELEGT']._serialized_end=865
+  _globals['_KOMMUNENRAHMEN']._serialized_start=867
+  _globals['_KOMMUNENRAHMEN']._serialized_end=944
 # @@protoc_insertion_point(module_scope)

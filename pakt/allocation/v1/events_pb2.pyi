@@ -9,7 +9,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class BescheidErlassen(_message.Message):
-    __slots__ = ("bescheid_id", "antrag_id", "kommune_ags", "programm", "foerderjahr", "entscheidung", "ablehnungsgrund", "beantragt_cent", "bewilligt_cent", "rahmen_cent", "gebunden_vorher_cent", "begruendung")
+    __slots__ = ("bescheid_id", "antrag_id", "kommune_ags", "programm", "foerderjahr", "entscheidung", "ablehnungsgrund", "beantragt_cent", "bewilligt_cent", "rahmen_cent", "gebunden_vorher_cent", "begruendung", "bindungen")
     BESCHEID_ID_FIELD_NUMBER: _ClassVar[int]
     ANTRAG_ID_FIELD_NUMBER: _ClassVar[int]
     KOMMUNE_AGS_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class BescheidErlassen(_message.Message):
     RAHMEN_CENT_FIELD_NUMBER: _ClassVar[int]
     GEBUNDEN_VORHER_CENT_FIELD_NUMBER: _ClassVar[int]
     BEGRUENDUNG_FIELD_NUMBER: _ClassVar[int]
+    BINDUNGEN_FIELD_NUMBER: _ClassVar[int]
     bescheid_id: str
     antrag_id: str
     kommune_ags: str
@@ -34,7 +35,22 @@ class BescheidErlassen(_message.Message):
     rahmen_cent: int
     gebunden_vorher_cent: int
     begruendung: str
-    def __init__(self, bescheid_id: _Optional[str] = ..., antrag_id: _Optional[str] = ..., kommune_ags: _Optional[str] = ..., programm: _Optional[_Union[_programm_pb2.Programm, str]] = ..., foerderjahr: _Optional[int] = ..., entscheidung: _Optional[_Union[_allocation_pb2.Entscheidung, str]] = ..., ablehnungsgrund: _Optional[_Union[_allocation_pb2.Ablehnungsgrund, str]] = ..., beantragt_cent: _Optional[int] = ..., bewilligt_cent: _Optional[int] = ..., rahmen_cent: _Optional[int] = ..., gebunden_vorher_cent: _Optional[int] = ..., begruendung: _Optional[str] = ...) -> None: ...
+    bindungen: _containers.RepeatedCompositeFieldContainer[Bindung]
+    def __init__(self, bescheid_id: _Optional[str] = ..., antrag_id: _Optional[str] = ..., kommune_ags: _Optional[str] = ..., programm: _Optional[_Union[_programm_pb2.Programm, str]] = ..., foerderjahr: _Optional[int] = ..., entscheidung: _Optional[_Union[_allocation_pb2.Entscheidung, str]] = ..., ablehnungsgrund: _Optional[_Union[_allocation_pb2.Ablehnungsgrund, str]] = ..., beantragt_cent: _Optional[int] = ..., bewilligt_cent: _Optional[int] = ..., rahmen_cent: _Optional[int] = ..., gebunden_vorher_cent: _Optional[int] = ..., begruendung: _Optional[str] = ..., bindungen: _Optional[_Iterable[_Union[Bindung, _Mapping]]] = ...) -> None: ...
+
+class Bindung(_message.Message):
+    __slots__ = ("kommune_ags", "verteilung_id", "rahmen_cent", "frei_vorher_cent", "gebunden_cent")
+    KOMMUNE_AGS_FIELD_NUMBER: _ClassVar[int]
+    VERTEILUNG_ID_FIELD_NUMBER: _ClassVar[int]
+    RAHMEN_CENT_FIELD_NUMBER: _ClassVar[int]
+    FREI_VORHER_CENT_FIELD_NUMBER: _ClassVar[int]
+    GEBUNDEN_CENT_FIELD_NUMBER: _ClassVar[int]
+    kommune_ags: str
+    verteilung_id: str
+    rahmen_cent: int
+    frei_vorher_cent: int
+    gebunden_cent: int
+    def __init__(self, kommune_ags: _Optional[str] = ..., verteilung_id: _Optional[str] = ..., rahmen_cent: _Optional[int] = ..., frei_vorher_cent: _Optional[int] = ..., gebunden_cent: _Optional[int] = ...) -> None: ...
 
 class VerteilungFestgelegt(_message.Message):
     __slots__ = ("verteilung_id", "programm", "foerderjahr", "budget_cent", "rahmen")
