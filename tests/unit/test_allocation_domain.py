@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -117,6 +118,151 @@ def test_more_weight_never_means_a_smaller_share(budget, weights, data):
     before = largest_remainder(budget, weights)[key]
     after = largest_remainder(budget, {**weights, key: weights[key] + increase})[key]
     assert after >= before
+
+
+# --- largest_remainder: zeros, order and the paradoxes of Hamilton's method ----------------------
+#
+# What holds, and why (s = share, q = exact quota budget·w/W, every s is floor(q) or floor(q)+1):
+#   * rank: w_i > w_j gives q_i > q_j, so s_i >= s_j; equal weights differ by at most one cent.
+#   * one count raised, the others fixed: that Kommune's share never falls (not even by a cent).
+#     Its quota rises and everyone else's falls by the same factor. If its floor rises, its share
+#     is at least the old floor + 1. If not, its remainder rises; every other Kommune either keeps
+#     its floor and its remainder falls (so it does not overtake), or loses k >= 1 whole cents,
+#     which frees k more leftover cents than it can take ranks ahead of ours. The population
+#     paradox needs more than one count to change (test_population_paradox_…); exhaustively
+#     checked on small cases below, and by test_more_weight_never_means_a_smaller_share above.
+#   * a Kommune whose quota does not fall, whatever the other counts do, loses at most one cent;
+#     that cent is the population paradox and can really be lost.
+#   * budget raised, counts fixed (Alabama paradox): a share can fall, by at most one cent, since
+#     every quota rises and floor(q') >= floor(q) >= s - 1. Only the sum is strictly monotone.
+#   * a Kommune whose count stays the same can still gain or lose a cent when another's changes.
+
+small_weight_maps = st.dictionaries(keys, st.integers(min_value=0, max_value=6), min_size=1, max_size=12).filter(
+    lambda w: sum(w.values()) > 0
+)  # equal weights and zeros come up often
+weights_with_zeros = st.dictionaries(
+    keys, st.just(0) | st.integers(min_value=1, max_value=10**9), min_size=1, max_size=12
+).filter(lambda w: sum(w.values()) > 0)
+
+
+@given(budgets, weights_with_zeros)
+def test_zero_weights_get_nothing_and_the_others_share_the_whole_budget(budget, weights):
+    shares = largest_remainder(budget, weights)
+    assert all(shares[k] == 0 for k, w in weights.items() if w == 0)
+    assert sum(shares[k] for k, w in weights.items() if w > 0) == budget
+
+
+@given(budgets, st.dictionaries(keys, st.just(0), max_size=11), keys, st.integers(min_value=1, max_value=10**9))
+def test_a_single_positive_weight_gets_the_whole_budget(budget, zeros, key, weight):
+    shares = largest_remainder(budget, {**zeros, key: weight})
+    assert shares == {**dict.fromkeys(zeros, 0), key: budget}
+
+
+@given(budgets, weight_maps | small_weight_maps)
+def test_a_larger_weight_never_gets_less_and_equal_weights_differ_by_at_most_one_cent(budget, weights):
+    shares = largest_remainder(budget, weights)
+    for i in weights:
+        for j in weights:
+            if weights[i] > weights[j]:
+                assert shares[i] >= shares[j], (i, j)
+            elif weights[i] == weights[j]:
+                assert abs(shares[i] - shares[j]) <= 1, (i, j)
+
+
+@given(budgets, weight_maps | small_weight_maps, st.data())
+def test_raising_one_count_raises_its_quota_and_lowers_no_other(budget, weights, data):
+    key = data.draw(st.sampled_from(sorted(weights)))
+    raised = {**weights, key: weights[key] + data.draw(st.integers(min_value=1, max_value=10**9))}
+    assert _quota(budget, raised, key) >= _quota(budget, weights, key)
+    for other in weights:
+        if other != key:
+            assert _quota(budget, raised, other) <= _quota(budget, weights, other)
+
+
+def test_raising_one_count_never_lowers_its_share_exhaustively_on_small_cases():
+    # Every 3 Kommunen with counts 0..5, budgets 0..15 cent, each count raised by 1..3.
+    for counts in itertools.product(range(6), repeat=3):
+        if not any(counts):
+            continue
+        weights = dict(zip("abc", counts, strict=True))
+        for budget in range(16):
+            before = largest_remainder(budget, weights)
+            for key in weights:
+                for increase in (1, 2, 3):
+                    after = largest_remainder(budget, {**weights, key: weights[key] + increase})
+                    assert after[key] >= before[key], (budget, weights, key, increase)
+
+
+@given(budgets, weight_maps | small_weight_maps, st.data())
+def test_a_share_whose_quota_does_not_fall_loses_at_most_one_cent(budget, weights, data):
+    # Any new counts for the same Kommunen (some may rise, some fall, e.g. an Erhebung).
+    count = st.integers(min_value=0, max_value=10**9) | st.integers(min_value=0, max_value=6)
+    new = {k: data.draw(count) for k in weights}
+    if sum(new.values()) == 0:
+        new[min(new)] = 1
+    before, after = largest_remainder(budget, weights), largest_remainder(budget, new)
+    for key in weights:
+        if _quota(budget, new, key) >= _quota(budget, weights, key):
+            assert after[key] >= before[key] - 1, key
+
+
+def test_population_paradox_a_faster_growing_kommune_loses_a_cent_to_a_slower_one():
+    # Found by searching small cases (3 Kommunen, counts < 25, budgets < 12; no ties in remainders).
+    # 3 cent over 2:6:5 (W = 13): quotas 0.46, 1.38, 1.15 → floors 0+1+1, the one cent left goes
+    # to a (remainder .46 > .38 > .15) → 1, 1, 1.
+    assert largest_remainder(3, {"a": 2, "b": 6, "c": 5}) == {"a": 1, "b": 1, "c": 1}
+    # a doubles (×2), b grows less (×1.83), c stays: quotas 0.60, 1.65, 0.75 (W = 20) → floors
+    # 0+1+0, two cents left go to c (.75) and b (.65), not to a (.60). a's quota rose from 0.46 to
+    # 0.60, yet it loses its cent to b: one cent, never more (see the bound above).
+    assert largest_remainder(3, {"a": 4, "b": 11, "c": 5}) == {"a": 0, "b": 2, "c": 1}
+
+
+def test_a_kommune_whose_count_stays_the_same_can_gain_a_cent_when_another_grows():
+    # 3 cent over 3:2:6 (W = 11): quotas 0.82, 0.55, 1.64 → 1, 0, 2.
+    assert largest_remainder(3, {"a": 3, "b": 2, "c": 6}) == {"a": 1, "b": 0, "c": 2}
+    # Only a grows (3 → 5; W = 13): quotas 1.15, 0.46, 1.38 → floors 1+0+1, the one cent left
+    # goes to b (.46 > .38 > .15). b's quota fell from 0.55 to 0.46, yet b gains a cent, and c,
+    # whose count did not change either, loses one; a keeps its 1 (it can never lose).
+    assert largest_remainder(3, {"a": 5, "b": 2, "c": 6}) == {"a": 1, "b": 1, "c": 1}
+
+
+@given(
+    budgets,
+    st.integers(min_value=1, max_value=10**9) | st.integers(min_value=1, max_value=3),
+    weight_maps | small_weight_maps,
+)
+def test_a_larger_budget_lowers_no_share_by_more_than_one_cent(budget, extra, weights):
+    before, after = largest_remainder(budget, weights), largest_remainder(budget + extra, weights)
+    for key in weights:
+        assert after[key] >= before[key] - 1, key
+    assert sum(after.values()) > sum(before.values())
+
+
+def test_alabama_paradox_one_cent_more_budget_can_cost_a_kommune_a_cent():
+    # Found by searching small cases (3 Kommunen, counts < 12, budgets < 15; no ties in remainders).
+    # 3 cent over 3:9:10 (W = 22): quotas 0.41, 1.23, 1.36 → floors 0+1+1, one cent left → a.
+    assert largest_remainder(3, {"a": 3, "b": 9, "c": 10}) == {"a": 1, "b": 1, "c": 1}
+    # 4 cent: quotas 0.55, 1.64, 1.82 → floors 0+1+1, two cents left → c (.82), b (.64); a (.55)
+    # loses the cent it had, although every quota rose.
+    assert largest_remainder(4, {"a": 3, "b": 9, "c": 10}) == {"a": 0, "b": 2, "c": 2}
+
+
+def test_worked_example_of_docs_allocation_md():
+    weights = {ags: g.population for ags, g in gebiete().gemeinden.items()}
+    shares = largest_remainder(5_800_000_000, weights)
+    # Böllen, 99 inhabitants: 51,710.908… ct, its remainder ranks 115th of the 555 cents left.
+    assert (weights["08336010"], shares["08336010"]) == (99, 51_711)
+    # Emeringen, 157 inhabitants: 82,006.188… ct, its remainder ranks 888th, after the 555.
+    assert (weights["08425035"], shares["08425035"]) == (157, 82_006)
+
+
+def test_alabama_paradox_in_the_real_distribution():
+    # Integrationsmanagement over the 1,101 Gemeinden: one cent more budget (58.000.000,01 € →
+    # 58.000.000,02 €) costs Wieden (Landkreis Lörrach, 540 inhabitants) one cent.
+    weights = {ags: g.population for ags, g in gebiete().gemeinden.items()}
+    before, after = largest_remainder(5_800_000_001, weights), largest_remainder(5_800_000_002, weights)
+    assert (before["08336096"], after["08336096"]) == (282_060, 282_059)
+    assert [ags for ags in weights if after[ags] < before[ags]] == ["08336096"]
 
 
 # --- decide ---------------------------------------------------------------------------------------
