@@ -22,7 +22,7 @@ antrag_stand = Table(
     Column("ausgezahlt_cent", BigInteger, nullable=False),
 )
 
-# The distribution each programme and year currently follows (version = allocation's budget parameter id).
+# The distribution each programme and year currently follows (version: increases with every new one).
 verteilung_stand = Table(
     "verteilung_stand",
     metadata,
