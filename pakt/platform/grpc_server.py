@@ -54,7 +54,8 @@ def _status_for(exc: errors.DomainError) -> grpc.Status:
 
 
 class _Interceptor(grpc.aio.ServerInterceptor):
-    """Authentication, trace id, latency and outcome metrics, and domain-error mapping for unary calls."""
+    """Authentication, trace id, latency and outcome metrics, and domain-error mapping for unary
+    and client-streaming (stream-unary) calls; services that stream responses are not served."""
 
     def __init__(self, authenticator: auth.Authenticator) -> None:
         self.authenticator = authenticator
@@ -66,10 +67,14 @@ class _Interceptor(grpc.aio.ServerInterceptor):
         public = service in PUBLIC_SERVICES
         if handler is None or (handler.unary_unary is None and public):
             return handler
-        if handler.unary_unary is None:
-            # Only unary calls are authenticated below; none of our services streams.
-            raise RuntimeError(f"{method} streams: not authenticated, so not served")
-        inner = handler.unary_unary
+        if handler.unary_unary is not None:
+            inner, make_handler = handler.unary_unary, grpc.unary_unary_rpc_method_handler
+        elif handler.stream_unary is not None:
+            # A client stream (e.g. a file's lines): authenticated before the handler reads it.
+            inner, make_handler = handler.stream_unary, grpc.stream_unary_rpc_method_handler
+        else:
+            # Only unary and client-streaming calls are authenticated below; none of ours streams responses.
+            raise RuntimeError(f"{method} streams responses: not authenticated, so not served")
 
         async def wrapper(request, context: grpc.aio.ServicerContext):
             metadata = context.invocation_metadata() or ()
@@ -96,7 +101,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):
                 RPC_SECONDS.labels(method).observe(time.perf_counter() - started)
                 RPC_HANDLED.labels(method, code.name).inc()
 
-        return grpc.unary_unary_rpc_method_handler(
+        return make_handler(
             wrapper,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
