@@ -4,20 +4,27 @@ commit money (the completed Prüfung) or release it (the Verwendungsnachweis).""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers the payload types
 from pakt.platform import events
+from pakt.platform.errors import FailedPrecondition
 from pakt.platform.kafka import run_consumer
 from pakt.platform.outbox import OutboxRelay
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
+from services.allocation.erhebung import ErhebungImport
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.service import AllocationService
 from services.allocation.tables import outbox
+from services.allocation.umverteilung import Umverteilung
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PARAMETER_CHECK_S = 600
 
 
 async def main(stop: asyncio.Event) -> None:
@@ -26,11 +33,24 @@ async def main(stop: asyncio.Event) -> None:
     )
     relay = OutboxRelay(runtime.engine, outbox, runtime.use_producer())
     service = AllocationService(runtime.engine, on_events=relay.wake)
-    allocation_pb2_grpc.add_AllocationServiceServicer_to_server(AllocationServicer(service), runtime.server.server)
+    servicer = AllocationServicer(service, ErhebungImport(runtime.engine, service), Umverteilung(service))
+    allocation_pb2_grpc.add_AllocationServiceServicer_to_server(servicer, runtime.server.server)
 
     async def prepare() -> None:
         await asyncio.to_thread(service.seed_parameters)
         await asyncio.to_thread(service.ensure_verteilungen)
+
+    async def follow_parameters(task_stop: asyncio.Event) -> None:
+        """Versions dated in the future come into force on their day: check for them regularly."""
+        while not task_stop.is_set():
+            try:
+                await asyncio.wait_for(task_stop.wait(), PARAMETER_CHECK_S)
+            except TimeoutError:
+                try:
+                    await asyncio.to_thread(service.ensure_verteilungen)
+                except FailedPrecondition as exc:
+                    # The frames in force stay; an operator must resolve what blocks the new ones.
+                    log.error("new parameters in force cannot be applied", extra={"reason": str(exc)})
 
     async def on_event(event: events.Event) -> str:
         return await asyncio.to_thread(service.apply_antrag_event, event)
@@ -40,6 +60,7 @@ async def main(stop: asyncio.Event) -> None:
 
     runtime.add_task("outbox-relay", relay.run)
     runtime.add_task("antrag-consumer", consume_antraege)
+    runtime.add_task("parameter-follower", follow_parameters)
     await runtime.run(stop, topics=events.ALL_TOPICS, on_ready=prepare)
 
 

@@ -8,11 +8,12 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import Connection, Engine, Row, and_, func, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pakt.allocation.v1.allocation_pb2 import (
     Ablehnungsgrund,
@@ -158,26 +159,44 @@ class AllocationService:
             ],
         )
         key = and_(planungsrahmen.c.programm == e.programm, planungsrahmen.c.foerderjahr == e.foerderjahr)
-        gebunden = dict(conn.execute(select(planungsrahmen.c.kommune_ags, planungsrahmen.c.gebunden_cent).where(key)).all())
-        if over := sorted(ags for ags, cent in shares.items() if gebunden.get(ags, 0) > cent):
-            liste = ", ".join(f"{ags} (gebunden {euro(gebunden[ags])}, neu {euro(shares[ags])})" for ags in over[:10])
+        # Locked (in AGS order, as decide() locks them) so no binding slips in between this read
+        # and the write below.
+        gebunden = dict(
+            conn.execute(
+                select(planungsrahmen.c.kommune_ags, planungsrahmen.c.gebunden_cent)
+                .where(key)
+                .order_by(planungsrahmen.c.kommune_ags)
+                .with_for_update()
+            ).all()
+        )
+        if over := sorted(ags for ags in {*shares, *gebunden} if gebunden.get(ags, 0) > shares.get(ags, 0)):
+            liste = ", ".join(f"{ags} (gebunden {euro(gebunden[ags])}, neu {euro(shares.get(ags, 0))})" for ags in over[:10])
             raise FailedPrecondition(
                 f"Die neue Verteilung läge für {len(over)} Gemeinde(n) unter dem bereits gebundenen Betrag: {liste}"
                 + (" …" if len(over) > 10 else "") + ". Nichts wurde geändert."
             )
-        conn.execute(planungsrahmen.delete().where(key))
+        # Updated in place, not deleted and inserted again: a decision waiting on a frame's row lock
+        # then decides against the new frame; a deleted row it would skip, and find no frame at all.
         g = gebiete()
-        conn.execute(
-            planungsrahmen.insert(),
-            [
-                {
-                    "kommune_ags": ags, "programm": e.programm, "foerderjahr": e.foerderjahr,
-                    "kreis_ags": g.gemeinden[ags].kreis_ags, "rahmen_cent": cent, "gebunden_cent": gebunden.get(ags, 0),
-                    "verteilung_id": verteilung_id,
-                }
-                for ags, cent in sorted(shares.items())
-            ],
-        )
+        if gone := sorted(set(gebunden) - set(shares)):
+            conn.execute(planungsrahmen.delete().where(key, planungsrahmen.c.kommune_ags.in_(gone)))
+        if kept := [{"b_ags": ags, "b_rahmen": cent} for ags, cent in sorted(shares.items()) if ags in gebunden]:
+            conn.execute(
+                update(planungsrahmen)
+                .where(key, planungsrahmen.c.kommune_ags == bindparam("b_ags"))
+                .values(rahmen_cent=bindparam("b_rahmen"), verteilung_id=verteilung_id),
+                kept,
+            )
+        if new := [
+            {
+                "kommune_ags": ags, "programm": e.programm, "foerderjahr": e.foerderjahr,
+                "kreis_ags": g.gemeinden[ags].kreis_ags, "rahmen_cent": cent, "gebunden_cent": 0,
+                "verteilung_id": verteilung_id,
+            }
+            for ags, cent in sorted(shares.items())
+            if ags not in gebunden
+        ]:
+            conn.execute(planungsrahmen.insert(), new)
         event = VerteilungFestgelegt(
             verteilung_id=verteilung_id,
             programm=Programm.Value(e.programm),
@@ -212,12 +231,29 @@ class AllocationService:
         v.raise_if_any()
         with self.engine.connect() as conn:
             e = _eingaben(conn, Programm.Name(programm), foerderjahr, day, Tranche.Name(tranche) if tranche else None)
+            # The frame in force may come from an Umverteilung, which the rule alone does not give.
+            in_force = conn.execute(
+                select(planungsrahmen.c.rahmen_cent, verteilung.c.basis, verteilung.c.berechnet_at)
+                .join(verteilung, verteilung.c.id == planungsrahmen.c.verteilung_id)
+                .where(
+                    planungsrahmen.c.kommune_ags == kommune_ags,
+                    planungsrahmen.c.programm == Programm.Name(programm),
+                    planungsrahmen.c.foerderjahr == foerderjahr,
+                    verteilung.c.umverteilung.is_(True),
+                )
+            ).first()
         if e is None:
             raise NotFound(
                 f"Am {day.isoformat()} galt für {Programm.Name(programm)} im Förderjahr {foerderjahr} kein Budget"
                 + (f" der Tranche {Tranche.Name(tranche)}" if tranche else "") + "."
             )
         s = verteilung_rechnung.rechenweg(e.budget.betrag_cent, e.anzahlen, kommune_ags)
+        erlaeuterung = verteilung_rechnung.erlaeuterung(e.budget.betrag_cent, s, e.basis)
+        if in_force is not None and day >= in_force.berechnet_at.date():
+            erlaeuterung += (
+                f" Seit der Umverteilung vom {in_force.berechnet_at.date().isoformat()} ({in_force.basis}) gilt "
+                f"stattdessen ein Rahmen von {euro(in_force.rahmen_cent)}."
+            )
         return Rechenweg(
             kommune_ags=kommune_ags, programm=programm, foerderjahr=foerderjahr, tranche=Tranche.Value(e.tranche),
             stand=day.isoformat(), budget=_parameter_proto(e.budget),
@@ -226,7 +262,7 @@ class AllocationService:
             anzahl=s.anzahl, anzahl_gesamt=s.anzahl_gesamt, quote_ganz_cent=s.quote_ganz_cent, rest=s.rest,
             restcents_gesamt=s.restcents_gesamt, rest_rang=s.rest_rang, plus_ein_cent=s.plus_ein_cent,
             rahmen_cent=s.rahmen_cent,
-            erlaeuterung=verteilung_rechnung.erlaeuterung(e.budget.betrag_cent, s, e.basis),
+            erlaeuterung=erlaeuterung,
         )
 
     def compare(self, programm: int, foerderjahr: int, kreis_ags: str) -> CompareVerteilungenResponse:
@@ -283,23 +319,34 @@ class AllocationService:
         """Record a new parameter version and recompute what depends on it, in one transaction."""
         _require_operator(principal)
         row = _validate_parameter(r)
-        with self.engine.connect() as conn:
-            earlier = conn.execute(select(parameter).where(parameter.c.request_id == r.request_id)).one_or_none()
-        if earlier is not None:
-            if _seed_key(earlier._asdict()) != _seed_key(row):
-                raise InvalidArgument([FieldViolation("request_id", "wurde bereits für einen anderen Parameter verwendet")])
-            return SetParameterResponse(parameter=_parameter_proto(earlier))
-        with self.engine.begin() as conn:
-            new_id = conn.execute(
-                parameter.insert().values(
-                    **row, request_id=r.request_id, erfasst_von=principal.label, erfasst_at=datetime.now(UTC)
-                ).returning(parameter.c.id)
-            ).scalar_one()
-            created = self.recompute(conn, principal.label)
-            stored = conn.execute(select(parameter).where(parameter.c.id == new_id)).one()
+        if (earlier := self._parameter_replay(r.request_id, row)) is not None:
+            return earlier
+        try:
+            with self.engine.begin() as conn:
+                new_id = conn.execute(
+                    parameter.insert().values(
+                        **row, request_id=r.request_id, erfasst_von=principal.label, erfasst_at=datetime.now(UTC)
+                    ).returning(parameter.c.id)
+                ).scalar_one()
+                created = self.recompute(conn, principal.label)
+                stored = conn.execute(select(parameter).where(parameter.c.id == new_id)).one()
+        except IntegrityError:
+            # A concurrent call with the same request_id won the race; answer as it did.
+            if (earlier := self._parameter_replay(r.request_id, row)) is None:
+                raise
+            return earlier
         self.on_events()
         log.info("parameter set", extra={"art": row["art"], "programm": row["programm"], "by": principal.label})
         return SetParameterResponse(parameter=_parameter_proto(stored), verteilung_ids=created)
+
+    def _parameter_replay(self, request_id: str, row: dict) -> SetParameterResponse | None:
+        with self.engine.connect() as conn:
+            earlier = conn.execute(select(parameter).where(parameter.c.request_id == request_id)).one_or_none()
+        if earlier is None:
+            return None
+        if _seed_key(earlier._asdict()) != _seed_key(row):
+            raise InvalidArgument([FieldViolation("request_id", "wurde bereits für einen anderen Parameter verwendet")])
+        return SetParameterResponse(parameter=_parameter_proto(earlier))
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -593,7 +640,11 @@ def _eingaben(conn: Connection, programm: str, foerderjahr: int, stand: date, tr
     if stichtag is not None:
         counted = conn.execute(
             select(erhebung)
-            .where(erhebung.c.stichtag == stichtag.stichtag, func.date(erhebung.c.importiert_at) <= stand)
+            .where(
+                erhebung.c.stichtag == stichtag.stichtag,
+                # Imported by the end of that day (UTC), independent of the database's time zone.
+                erhebung.c.importiert_at < datetime.combine(stand + timedelta(days=1), time.min, tzinfo=UTC),
+            )
             .order_by(
                 (erhebung.c.art == "ERHEBUNG_ART_ENDGUELTIG").desc(), erhebung.c.importiert_at.desc(), erhebung.c.id
             )
