@@ -111,6 +111,8 @@ class Stack:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.log_dir = config.data_dir / "logs"
         self.pki = DevPki(config.data_dir / "pki")
+        # Keys of the case-plan service's field encryption (and its search index), local only.
+        self.caseplan_keys = config.data_dir / "caseplan-keys"
         self.bootstrap = config.kafka_bootstrap or ""
 
     @property
@@ -130,6 +132,8 @@ class Stack:
         env["PAKT_TLS_CERT"] = str(self.pki.server.cert)
         env["PAKT_TLS_KEY"] = str(self.pki.server.key)
         env["PAKT_DASHBOARD_IDENTITY"] = "rp:dashboard"
+        if not env.get("PAKT_CASEPLAN_KEYS"):
+            env.setdefault("PAKT_CASEPLAN_KEYS_FILE", str(self.caseplan_keys))
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -143,6 +147,11 @@ class Stack:
             )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         ensure_dev_pki(self.pki.directory)
+        env = self.env()
+        if env.get("PAKT_CASEPLAN_KEYS_FILE") == str(self.caseplan_keys):
+            from services.caseplan.crypto import Keyring
+
+            Keyring.generate_dev(self.caseplan_keys)  # the local stack's own keys, created once
         if not self.config.kafka_bootstrap:
             self._start_broker()
         py = sys.executable
@@ -175,6 +184,9 @@ class Stack:
         _wait_for_port(port, 15, lambda: self._check_alive())
 
     def _spawn(self, name: str, argv: list[str]) -> None:
+        self.children.append((name, self._popen(name, argv)))
+
+    def _popen(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
         proc = subprocess.Popen(
             argv,
@@ -187,7 +199,7 @@ class Stack:
             preexec_fn=_die_with_parent,
         )
         log.close()
-        self.children.append((name, proc))
+        return proc
 
     def wait_ready(self, timeout_s: float = 90) -> None:
         """Until every service reports SERVING and the dashboard answers; raises ChildFailed."""
@@ -204,6 +216,38 @@ class Stack:
                 raise ChildFailed(f"nicht bereit nach {timeout_s:.0f} s: {', '.join(sorted(pending))}")
             time.sleep(0.3)
         _wait_for_port(self.config.dashboard_port, max(1.0, deadline - time.monotonic()), self._check_alive)
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL, timeout_s: float = 30) -> None:
+        """Send sig to one child and wait until it has ended (for crash tests)."""
+        _, proc = self._child(name)
+        proc.send_signal(sig)
+        proc.wait(timeout_s)
+
+    def restart(self, name: str) -> None:
+        """Start an ended child again with the same command, environment and log file, in its place
+        in the start order (so stop() stops it as before).
+
+        Call it from a thread that lives as long as the child: PR_SET_PDEATHSIG signals the child
+        when the thread that started it ends, not the process.
+        """
+        i, proc = self._child(name)
+        if proc.poll() is None:
+            raise ChildFailed(f"{name} läuft noch (PID {proc.pid})")
+        self.children[i] = (name, self._popen(name, list(proc.args)))
+
+    def wait_serving(self, service: str, timeout_s: float = 60) -> None:
+        """Until one service reports SERVING; raises ChildFailed."""
+        credentials = channel_credentials(self.pki.ca_cert, None)
+        target = f"127.0.0.1:{self.config.grpc_ports[service]}"
+        deadline = time.monotonic() + timeout_s
+        while not _serving(target, credentials):
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise ChildFailed(f"{service} nicht bereit nach {timeout_s:.0f} s")
+            time.sleep(0.3)
+
+    def _child(self, name: str) -> tuple[int, subprocess.Popen]:
+        return next((i, proc) for i, (n, proc) in enumerate(self.children) if n == name)
 
     def _check_alive(self) -> None:
         for name, proc in self.children:

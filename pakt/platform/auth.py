@@ -4,6 +4,8 @@ Identities are X.509 client certificates issued by the platform CA. The identity
 certificate's subjectAltName, not the free-text subject:
 
     urn:pakt:kommune:<AGS>    a Gemeinde (8-digit AGS) or a Stadt-/Landkreis (5-digit AGS)
+    urn:pakt:kommune:<AGS>:im:<kennung>
+                              an Integrationsmanager of that Kommune (for the case-plan service)
     urn:pakt:rp:<kennung>     an operator of the Bewilligungsstelle (RP Stuttgart)
 
 The transport is server-authenticated TLS (pakt.platform.tls). On every call the client proves who
@@ -53,6 +55,8 @@ from pakt.platform.errors import Unauthenticated
 
 KOMMUNE_URI_PREFIX = "urn:pakt:kommune:"
 RP_URI_PREFIX = "urn:pakt:rp:"
+# urn:pakt:kommune:<AGS>:im:<kennung> names an Integrationsmanager of that Kommune.
+IM_URI_INFIX = ":im:"
 _AGS = re.compile(r"[0-9]{5}(?:[0-9]{3})?")
 _KENNUNG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 
@@ -70,39 +74,62 @@ VERIFIED_CACHE_SIZE = 1024
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: a Kommune (by AGS) or an RP operator."""
+    """An authenticated caller: a Kommune (by AGS), one of its Integrationsmanager, or an RP
+    operator."""
 
     ags: str | None = None
     operator: str | None = None
+    # An Integrationsmanager of the Kommune, by kennung; None for the Kommune's own systems.
+    person: str | None = None
 
     def __post_init__(self) -> None:
         if (self.ags is None) == (self.operator is None):
             raise ValueError("a principal is either a Kommune or an operator")
+        if self.person is not None and self.ags is None:
+            raise ValueError("an Integrationsmanager belongs to a Kommune")
 
     @property
     def is_operator(self) -> bool:
         return self.operator is not None
 
     @property
+    def is_integrationsmanager(self) -> bool:
+        return self.person is not None
+
+    @property
     def label(self) -> str:
         """How the audit history names the actor."""
-        return f"rp:{self.operator}" if self.operator is not None else f"kommune:{self.ags}"
+        if self.operator is not None:
+            return f"rp:{self.operator}"
+        return f"kommune:{self.ags}" + (f"/im:{self.person}" if self.person is not None else "")
 
 
 def identity_uri(identity: str) -> str:
-    """The subjectAltName URI for an identity as the CLI spells it: an AGS, "rp" or "rp:<kennung>"."""
+    """The subjectAltName URI for an identity as the CLI spells it: an AGS, "AGS:<kennung>" for an
+    Integrationsmanager of that Kommune, "rp" or "rp:<kennung>"."""
     if _AGS.fullmatch(identity):
         return KOMMUNE_URI_PREFIX + identity
     if identity == "rp":
         return RP_URI_PREFIX + "operator"
     if identity.startswith("rp:") and _KENNUNG.fullmatch(identity[3:]):
         return RP_URI_PREFIX + identity[3:]
-    raise ValueError(f"„{identity}“ ist weder ein AGS (5 oder 8 Ziffern) noch „rp“ bzw. „rp:<kennung>“")
+    ags, _, kennung = identity.partition(":")
+    if _AGS.fullmatch(ags) and _KENNUNG.fullmatch(kennung):
+        return f"{KOMMUNE_URI_PREFIX}{ags}{IM_URI_INFIX}{kennung}"
+    raise ValueError(
+        f"„{identity}“ ist weder ein AGS (5 oder 8 Ziffern), „AGS:<kennung>“ (Integrationsmanager) "
+        "noch „rp“ bzw. „rp:<kennung>“"
+    )
 
 
 def principal_from_uri(uri: str) -> Principal | None:
-    if uri.startswith(KOMMUNE_URI_PREFIX) and _AGS.fullmatch(uri[len(KOMMUNE_URI_PREFIX) :]):
-        return Principal(ags=uri[len(KOMMUNE_URI_PREFIX) :])
+    if uri.startswith(KOMMUNE_URI_PREFIX):
+        ags, _, kennung = uri[len(KOMMUNE_URI_PREFIX) :].partition(IM_URI_INFIX)
+        if _AGS.fullmatch(ags) and not kennung and IM_URI_INFIX not in uri:
+            return Principal(ags=ags)
+        if _AGS.fullmatch(ags) and _KENNUNG.fullmatch(kennung):
+            return Principal(ags=ags, person=kennung)
+        return None
     if uri.startswith(RP_URI_PREFIX) and _KENNUNG.fullmatch(uri[len(RP_URI_PREFIX) :]):
         return Principal(operator=uri[len(RP_URI_PREFIX) :])
     return None

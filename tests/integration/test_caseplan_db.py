@@ -20,6 +20,7 @@ from pakt.platform.grpc_server import GrpcServer
 from pakt.platform.db import migrate
 from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.tls import channel_credentials
+from tests.caseplan import cipher
 from tests.databases import migrated_engine
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.main import GRPC_SERVICE_NAME, MIGRATIONS
@@ -64,12 +65,12 @@ def test_migrated_schema_matches_the_table_definitions(engine: Engine):
 def test_migrating_again_changes_nothing(engine: Engine):
     # Every start migrates; a restarted replica finds the schema at head.
     migrate(engine, MIGRATIONS)
-    assert set(inspect(engine).get_table_names()) == {"alembic_version", "integrationsplan"}
+    assert set(inspect(engine).get_table_names()) == {"alembic_version", *metadata.tables}
 
 
 @pytest.mark.usefixtures("plans")
 def test_fallzahlen_count_open_plans_and_suppress_small_cells(engine: Engine):
-    assert CasePlanService(engine).fallzahlen(None) == [
+    assert CasePlanService(engine, cipher()).fallzahlen(None) == [
         Fallzahl(kommune_ags=STUTTGART, offene_plaene=5, suppressed=False),
         Fallzahl(kommune_ags=BOEBLINGEN, offene_plaene=0, suppressed=True),
     ]
@@ -77,7 +78,7 @@ def test_fallzahlen_count_open_plans_and_suppress_small_cells(engine: Engine):
 
 @pytest.mark.usefixtures("plans")
 def test_fallzahlen_of_one_kreis(engine: Engine):
-    service = CasePlanService(engine)
+    service = CasePlanService(engine, cipher())
     assert service.fallzahlen("08115") == [Fallzahl(kommune_ags=BOEBLINGEN, offene_plaene=0, suppressed=True)]
     assert service.fallzahlen("08111") == [Fallzahl(kommune_ags=STUTTGART, offene_plaene=5, suppressed=False)]
     # Esslingen has no plans at all: no row, not a row with zero.
@@ -101,7 +102,7 @@ def test_grpc_api_serves_fallzahlen_and_rejects_an_unknown_kreis(engine: Engine,
     async def scenario() -> None:
         server = GrpcServer("127.0.0.1", 0, [GRPC_SERVICE_NAME], pki.server)
         caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(
-            CasePlanServicer(CasePlanService(engine)), server.server
+            CasePlanServicer(CasePlanService(engine, cipher())), server.server
         )
         await server.start()
         try:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 from pakt.caseplan.v1 import caseplan_pb2
 from pakt.platform.errors import InvalidArgument
 from services.caseplan.grpc_api import CasePlanServicer
+from tests.caseplan import cipher
 from services.caseplan.service import (
     MIN_CELL_SIZE,
     CasePlanService,
@@ -57,7 +58,7 @@ def test_unknown_kreis_is_rejected_with_a_field_violation(kreis_ags):
 
 def test_service_rejects_an_unknown_kreis_before_querying():
     # An empty in-memory database has no table: a query would fail with a database error instead.
-    service = CasePlanService(create_engine("sqlite://"))
+    service = CasePlanService(create_engine("sqlite://"), cipher())
     with pytest.raises(InvalidArgument):
         service.fallzahlen("08999")
 

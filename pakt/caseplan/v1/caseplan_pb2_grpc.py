@@ -26,7 +26,13 @@ if _version_not_supported:
 
 
 class CasePlanServiceStub:
-    """Integrationspläne; the only service that holds personal data. Outside it only aggregates.
+    """Integrationspläne; the only service that holds personal data (social data under §35 SGB I).
+
+    Plans are read and changed only by Integrationsmanager of the responsible Kommune (credential
+    identity "urn:pakt:kommune:<AGS>:im:<kennung>"): the Gemeinde, or the Landkreis that runs
+    Integrationsmanagement for it. Operators of the Bewilligungsstelle and every other caller get
+    aggregates only (GetFallzahlen). Every read of personal data names its purpose and is logged.
+    Someone else's plan answers PERMISSION_DENIED, whether or not it exists.
     """
 
     def __init__(self, channel):
@@ -35,6 +41,71 @@ class CasePlanServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CreatePlan = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/CreatePlan',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.CreatePlanRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.CreatePlanResponse.FromString,
+                _registered_method=True)
+        self.GetPlan = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/GetPlan',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetPlanRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetPlanResponse.FromString,
+                _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/ListPlans',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
+        self.UpdatePerson = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/UpdatePerson',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdatePersonRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdatePersonResponse.FromString,
+                _registered_method=True)
+        self.AddZiel = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/AddZiel',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.AddZielRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.AddZielResponse.FromString,
+                _registered_method=True)
+        self.UpdateZiel = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/UpdateZiel',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdateZielRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdateZielResponse.FromString,
+                _registered_method=True)
+        self.RecordFortschreibung = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/RecordFortschreibung',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RecordFortschreibungRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RecordFortschreibungResponse.FromString,
+                _registered_method=True)
+        self.ClosePlan = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/ClosePlan',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ClosePlanRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ClosePlanResponse.FromString,
+                _registered_method=True)
+        self.HandOverPlan = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/HandOverPlan',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.HandOverPlanRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.HandOverPlanResponse.FromString,
+                _registered_method=True)
+        self.WithdrawEinwilligung = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/WithdrawEinwilligung',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.WithdrawEinwilligungRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.WithdrawEinwilligungResponse.FromString,
+                _registered_method=True)
+        self.GetCaseload = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/GetCaseload',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetCaseloadRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetCaseloadResponse.FromString,
+                _registered_method=True)
+        self.ExportPerson = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/ExportPerson',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ExportPersonRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ExportPersonResponse.FromString,
+                _registered_method=True)
+        self.ErasePerson = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/ErasePerson',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ErasePersonRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ErasePersonResponse.FromString,
+                _registered_method=True)
         self.GetFallzahlen = channel.unary_unary(
                 '/pakt.caseplan.v1.CasePlanService/GetFallzahlen',
                 request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenRequest.SerializeToString,
@@ -43,11 +114,102 @@ class CasePlanServiceStub:
 
 
 class CasePlanServiceServicer:
-    """Integrationspläne; the only service that holds personal data. Outside it only aggregates.
+    """Integrationspläne; the only service that holds personal data (social data under §35 SGB I).
+
+    Plans are read and changed only by Integrationsmanager of the responsible Kommune (credential
+    identity "urn:pakt:kommune:<AGS>:im:<kennung>"): the Gemeinde, or the Landkreis that runs
+    Integrationsmanagement for it. Operators of the Bewilligungsstelle and every other caller get
+    aggregates only (GetFallzahlen). Every read of personal data names its purpose and is logged.
+    Someone else's plan answers PERMISSION_DENIED, whether or not it exists.
     """
 
+    def CreatePlan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPlan(self, request, context):
+        """The whole plan with its personal data; logged with the purpose given.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlans(self, request, context):
+        """The Kommune's plans without personal data: the Integrationsmanager's worklist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdatePerson(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddZiel(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateZiel(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordFortschreibung(self, request, context):
+        """A review (Fortschreibung) with the date of the next one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClosePlan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandOverPlan(self, request, context):
+        """Wegzug: the plan moves to the Kommune the person moved to; the old Kommune loses access.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawEinwilligung(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCaseload(self, request, context):
+        """Caseload per Integrationsmanager and overdue reviews and deadlines of the caller's Kommune.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportPerson(self, request, context):
+        """Everything held about the person (GDPR Art. 15/20), as JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ErasePerson(self, request, context):
+        """Erasure on request (GDPR Art. 17): the personal data goes, pseudonymous facts stay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetFallzahlen(self, request, context):
-        """Caseload per Kommune, with cells describing fewer than five people suppressed.
+        """Caseload per Kommune for everyone else, with cells describing fewer than five people suppressed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -56,6 +218,71 @@ class CasePlanServiceServicer:
 
 def add_CasePlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CreatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePlan,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.CreatePlanRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.CreatePlanResponse.SerializeToString,
+            ),
+            'GetPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPlan,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetPlanRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetPlanResponse.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ListPlansRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ListPlansResponse.SerializeToString,
+            ),
+            'UpdatePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePerson,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdatePersonRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdatePersonResponse.SerializeToString,
+            ),
+            'AddZiel': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddZiel,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.AddZielRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.AddZielResponse.SerializeToString,
+            ),
+            'UpdateZiel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateZiel,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdateZielRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdateZielResponse.SerializeToString,
+            ),
+            'RecordFortschreibung': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordFortschreibung,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RecordFortschreibungRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RecordFortschreibungResponse.SerializeToString,
+            ),
+            'ClosePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClosePlan,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ClosePlanRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ClosePlanResponse.SerializeToString,
+            ),
+            'HandOverPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandOverPlan,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.HandOverPlanRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.HandOverPlanResponse.SerializeToString,
+            ),
+            'WithdrawEinwilligung': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawEinwilligung,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.WithdrawEinwilligungRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.WithdrawEinwilligungResponse.SerializeToString,
+            ),
+            'GetCaseload': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseload,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetCaseloadRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetCaseloadResponse.SerializeToString,
+            ),
+            'ExportPerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPerson,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ExportPersonRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ExportPersonResponse.SerializeToString,
+            ),
+            'ErasePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePerson,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ErasePersonRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ErasePersonResponse.SerializeToString,
+            ),
             'GetFallzahlen': grpc.unary_unary_rpc_method_handler(
                     servicer.GetFallzahlen,
                     request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenRequest.FromString,
@@ -70,8 +297,365 @@ def add_CasePlanServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CasePlanService:
-    """Integrationspläne; the only service that holds personal data. Outside it only aggregates.
+    """Integrationspläne; the only service that holds personal data (social data under §35 SGB I).
+
+    Plans are read and changed only by Integrationsmanager of the responsible Kommune (credential
+    identity "urn:pakt:kommune:<AGS>:im:<kennung>"): the Gemeinde, or the Landkreis that runs
+    Integrationsmanagement for it. Operators of the Bewilligungsstelle and every other caller get
+    aggregates only (GetFallzahlen). Every read of personal data names its purpose and is logged.
+    Someone else's plan answers PERMISSION_DENIED, whether or not it exists.
     """
+
+    @staticmethod
+    def CreatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/CreatePlan',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.CreatePlanRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.CreatePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/GetPlan',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetPlanRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/ListPlans',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ListPlansRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ListPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/UpdatePerson',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdatePersonRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdatePersonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddZiel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/AddZiel',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.AddZielRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.AddZielResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateZiel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/UpdateZiel',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdateZielRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.UpdateZielResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordFortschreibung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/RecordFortschreibung',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RecordFortschreibungRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RecordFortschreibungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClosePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/ClosePlan',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ClosePlanRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ClosePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandOverPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/HandOverPlan',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.HandOverPlanRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.HandOverPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawEinwilligung(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/WithdrawEinwilligung',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.WithdrawEinwilligungRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.WithdrawEinwilligungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaseload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/GetCaseload',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetCaseloadRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetCaseloadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/ExportPerson',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ExportPersonRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ExportPersonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/ErasePerson',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ErasePersonRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.ErasePersonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def GetFallzahlen(request,
