@@ -9,6 +9,7 @@ import sys
 
 from pakt.cli import antrag_cli, erhebung_cli, output
 from pakt.cli import allocation_cli
+from pakt.cli import caseplan_cli
 from pakt.cli.antrag_cli import UsageError
 from pakt.geld import euro, quote
 from pakt.cli.grpc_client import CallFailed, acting_as, call
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     antrag_cli.register(antrag.add_subparsers(required=True, metavar="AKTION"), _common)
     erhebung_cli.register(sub, _common)
     allocation_cli.register(sub, _common)
+    caseplan_cli.register(sub, _common)
 
     report = sub.add_parser("report", help="Auswertungen").add_subparsers(required=True, metavar="AUSWERTUNG")
     util = report.add_parser("utilisation", help="Mittelauslastung je Landkreis oder Programm")
