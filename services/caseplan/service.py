@@ -476,6 +476,8 @@ class CasePlanService:
         the service keeps running. The plans' fields stay as they are: they are encrypted with
         their data key, which does not change. Old master keys must stay readable until this
         has finished."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         total = 0
         while True:
             with self._engine.begin() as conn:
