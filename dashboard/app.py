@@ -1,4 +1,5 @@
-"""Operator dashboard: live budget utilisation per Landkreis and per programme (German).
+"""Operator dashboard: live budget utilisation per Landkreis and per programme, and the
+Integrationsmanagement caseload (German).
 
 Run by `pakt up`; reads only the ReportingService (PAKT_REPORTING_TARGET).
 """
@@ -10,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import fetch, table
+from dashboard.data import GEHEIM, fetch, fetch_faelle, faelle_table, table, zahl, zielfeld_table
 from pakt.cli.grpc_client import CallFailed
 from pakt.geld import euro_kurz, quote
 from pakt.platform.settings import target
@@ -65,6 +66,27 @@ def live() -> None:
         st.table(pd.DataFrame(table(kreise, "Kreis")).set_index("Kreis"))
     with je_programm:
         st.table(pd.DataFrame(table(programme_, "Programm")).set_index("Programm"))
+
+    faelle_section(reporting)
+
+
+def faelle_section(reporting: str) -> None:
+    st.subheader("Integrationsmanagement (Fälle)")
+    try:
+        faelle = fetch_faelle(reporting)
+    except CallFailed as exc:
+        st.error(f"Fallzahlen nicht verfügbar: {exc}")
+        return
+    st.caption(
+        f"Offene Integrationspläne landesweit: {zahl(faelle.gesamt)} · Ziele aller Pläne, auch abgeschlossener · "
+        f"„{GEHEIM}“: keine Zahl beschreibt weniger als 5 Personen; unterdrückt sind kleine Werte und so viele "
+        "weitere, dass sich keiner aus einer Summe zurückrechnen lässt."
+    )
+    je_kreis, je_zielfeld = st.columns([3, 2])
+    with je_kreis:
+        st.table(pd.DataFrame(faelle_table(faelle)).set_index("Stadt- oder Landkreis"))
+    with je_zielfeld:
+        st.table(pd.DataFrame(zielfeld_table(faelle)).set_index("Zielfeld"))
 
 
 live()

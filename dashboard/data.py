@@ -49,3 +49,42 @@ def table(auslastung: Auslastung, key_label: str) -> list[dict[str, str]]:
         }
         for r in auslastung.rows
     ]
+
+
+# -- Integrationsmanagement (Fälle) -------------------------------------------------------------------
+
+# A withheld count. Not "< 5": a cell is also withheld, whatever its size, so that a small one
+# cannot be recovered from a total, and the reader must not learn which is which.
+GEHEIM = "geheim"
+
+
+@dataclass(frozen=True)
+class Faelle:
+    kreise: list[reporting_pb2.IntegrationsmanagementRow]
+    gesamt: reporting_pb2.Zelle
+    zielfelder: list[reporting_pb2.ZielfeldRow]
+
+
+def fetch_faelle(target: str) -> Faelle:
+    reply = call(
+        target,
+        reporting_pb2_grpc.ReportingServiceStub,
+        "GetIntegrationsmanagement",
+        reporting_pb2.GetIntegrationsmanagementRequest(by=reporting_pb2.GLIEDERUNG_LANDKREIS),
+        acting_as(os.environ.get("PAKT_DASHBOARD_IDENTITY"), "rp:dashboard"),
+    )
+    return Faelle(kreise=list(reply.rows), gesamt=reply.offene_plaene_gesamt, zielfelder=list(reply.zielfelder))
+
+
+def zahl(zelle: reporting_pb2.Zelle) -> str:
+    """A published count the German way (1.234), or GEHEIM."""
+    return GEHEIM if zelle.suppressed else f"{zelle.value:,}".replace(",", ".")
+
+
+def faelle_table(faelle: Faelle) -> list[dict[str, str]]:
+    """Open plans per Kreis, by name (the AGS is in the utilisation table above)."""
+    return [{"Stadt- oder Landkreis": r.name, "offene Integrationspläne": zahl(r.offene_plaene)} for r in faelle.kreise]
+
+
+def zielfeld_table(faelle: Faelle) -> list[dict[str, str]]:
+    return [{"Zielfeld": z.name, "Ziele": zahl(z.ziele), "davon erreicht": zahl(z.erreicht)} for z in faelle.zielfelder]

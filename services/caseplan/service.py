@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pakt import geheimhaltung
 from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.caseplan.v1 import events_pb2 as ev
 from pakt.platform import events
@@ -50,10 +52,6 @@ from services.caseplan.tables import (
 log = logging.getLogger(__name__)
 
 PRODUCER = "caseplan"
-# Smallest number of plans a published figure may describe. A count of 1 to 4 in a Kommune is
-# close to naming the people counselled there (Sozialgeheimnis, §35 SGB I), so no figure may
-# describe fewer than 5 people.
-MIN_CELL_SIZE = 5
 PERSON_FIELDS = (
     "name", "geburtsdatum", "staatsangehoerigkeit", "sprachen", "haushalt", "qualifikationen", "schulbildung",
     "berufsabschluss", "entwicklung",
@@ -73,13 +71,18 @@ class Fallzahl:
 
 
 def suppress_small_cells(open_plans: Mapping[str, int]) -> list[Fallzahl]:
-    """One Fallzahl per Kommune with open plans, by AGS; counts below MIN_CELL_SIZE withheld."""
+    """One Fallzahl per Kommune with open plans, by AGS, withheld by the same rule the reporting
+    service publishes its figures with (pakt.geheimhaltung: small cells and their complements,
+    Land, Kreis and Kommune levels together), so no difference between the two reveals a cell."""
+    je_kommune: dict[str, dict[str, int]] = defaultdict(dict)
+    for ags, count in open_plans.items():
+        je_kommune[gebiete().kreis_of(ags) or ags[:5]][ags] = count
+    cells = geheimhaltung.fallzahlen(je_kommune).kommunen
     return [
-        Fallzahl(kommune_ags=ags, offene_plaene=0, suppressed=True)
-        if count < MIN_CELL_SIZE
-        else Fallzahl(kommune_ags=ags, offene_plaene=count, suppressed=False)
-        for ags, count in sorted(open_plans.items())
-        if count > 0
+        Fallzahl(kommune_ags=ags, offene_plaene=cell.value, suppressed=cell.suppressed)
+        for kreis in cells.values()
+        for ags, cell in kreis.items()
+        if open_plans[ags] > 0
     ]
 
 
@@ -113,12 +116,13 @@ class CasePlanService:
         )
         if kreis_ags is not None:
             validate_kreis_ags(kreis_ags)
-            # A Gemeinde's AGS starts with its Kreis's (checked in pakt.referenzdaten), and a
-            # Landkreis that took over the task is a Kommune of its own with exactly that AGS.
-            query = query.where(integrationsplan.c.kommune_ags.startswith(kreis_ags, autoescape=True))
         with self._engine.connect() as conn:
             open_plans = {ags: count for ags, count in conn.execute(query)}
-        return suppress_small_cells(open_plans)
+        # Suppressed over all Kreise, then filtered: a cell is withheld the same way whoever asks.
+        fallzahlen = sorted(suppress_small_cells(open_plans), key=lambda f: f.kommune_ags)
+        # A Gemeinde's AGS starts with its Kreis's (checked in pakt.referenzdaten), and a Landkreis
+        # that took over the task is a Kommune of its own with exactly that AGS.
+        return [f for f in fallzahlen if kreis_ags is None or f.kommune_ags.startswith(kreis_ags)]
 
     # -- the Integrationsmanager's use cases ------------------------------------------------
 

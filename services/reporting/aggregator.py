@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from pakt.allocation.v1 import events_pb2 as allocation_events  # noqa: F401  registers payload types
 from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers payload types
+from pakt.caseplan.v1 import events_pb2 as caseplan_events  # noqa: F401  registers payload types
 from pakt.platform import events
 from pakt.platform.db import make_engine, migrate
 from pakt.platform.logging import JsonFormatter
@@ -42,7 +43,11 @@ def create_app(settings: ServiceSettings, engine: Engine) -> faust.App:
     )
     readmodel = ReadModel(engine)
     topics = app.topic(
-        events.ANTRAG_EVENTS, events.ALLOCATION_EVENTS, key_serializer="raw", value_serializer="raw"
+        events.ANTRAG_EVENTS,
+        events.ALLOCATION_EVENTS,
+        events.CASEPLAN_EVENTS,
+        key_serializer="raw",
+        value_serializer="raw",
     )
 
     @app.agent(topics)

@@ -1,23 +1,47 @@
-"""Applying events to the read model, and the utilisation queries the dashboard asks."""
+"""Applying events to the read model, and the queries the dashboard asks: budget utilisation and
+Integrationsmanagement casework (the latter under statistical confidentiality, geheimhaltung.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, case, func, select, update
+from sqlalchemy import Connection, Engine, and_, case, distinct, func, select, update
 
 from pakt.allocation.v1.events_pb2 import VerteilungFestgelegt
 from pakt.antrag.v1.antrag_pb2 import Antrag, AntragStatus
 from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht, AntragFortgeschrieben
+from pakt.caseplan.v1.caseplan_pb2 import Planstatus, Zielfeld, Zielstatus
+from pakt.caseplan.v1.events_pb2 import PlanAbgeschlossen, PlanEroeffnet, PlanUebergeben, ZielFortgeschrieben
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform.errors import FieldViolation, InvalidArgument
 from pakt.platform.events import Event
 from pakt.referenzdaten import gebiete, programme
 from pakt.reporting.v1.reporting_pb2 import Gliederung
-from services.reporting.tables import aggregation_stand, antrag_stand, rahmen_stand, verteilung_stand
+from pakt import geheimhaltung
+from pakt.geheimhaltung import Zelle, ZielfeldZellen
+from services.reporting.tables import (
+    aggregation_stand,
+    antrag_stand,
+    plan_stand,
+    rahmen_stand,
+    verteilung_stand,
+    ziel_stand,
+)
 
 WITHDRAWN = AntragStatus.Name(AntragStatus.ANTRAG_STATUS_ZURUECKGEZOGEN)
+PLAN_OFFEN = Planstatus.Name(Planstatus.PLANSTATUS_OFFEN)
+PLAN_ABGESCHLOSSEN = Planstatus.Name(Planstatus.PLANSTATUS_ABGESCHLOSSEN)
+ZIEL_ERREICHT = Zielstatus.Name(Zielstatus.ZIELSTATUS_ERREICHT)
+CASEPLAN_EVENTS = (PlanEroeffnet, ZielFortgeschrieben, PlanAbgeschlossen, PlanUebergeben)
+ZIELFELDER = {
+    Zielfeld.ZIELFELD_SPRACHE: "Sprache",
+    Zielfeld.ZIELFELD_ARBEIT: "Arbeit",
+    Zielfeld.ZIELFELD_ANERKENNUNG: "Anerkennung",
+    Zielfeld.ZIELFELD_WOHNEN: "Wohnen",
+    Zielfeld.ZIELFELD_SCHULE_BILDUNG: "Schule und Bildung",
+    Zielfeld.ZIELFELD_SONSTIGES: "Sonstiges",
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +53,27 @@ class Zeile:
     bewilligt_cent: int
     ausgezahlt_cent: int
     antraege: int
+
+
+@dataclass(frozen=True)
+class FaelleZeile:
+    key: str
+    name: str
+    offene_plaene: Zelle
+
+
+@dataclass(frozen=True)
+class ZielfeldZeile:
+    feld: int
+    name: str
+    zellen: ZielfeldZellen
+
+
+@dataclass(frozen=True)
+class Integrationsmanagement:
+    rows: list[FaelleZeile]
+    offene_plaene_gesamt: Zelle
+    zielfelder: list[ZielfeldZeile]
 
 
 class ReadModel:
@@ -43,6 +88,8 @@ class ReadModel:
                 outcome = _apply_antrag(conn, payload.antrag)
             elif isinstance(payload, VerteilungFestgelegt):
                 outcome = _apply_verteilung(conn, payload, event.envelope.aggregate_version)
+            elif isinstance(payload, CASEPLAN_EVENTS):
+                outcome = _apply_caseplan(conn, payload, event.envelope.aggregate_version)
             else:
                 return "ignored"
             if outcome == "applied":
@@ -96,6 +143,84 @@ class ReadModel:
             beantragt, bewilligt, ausgezahlt, anzahl = antraege.get(key, (0, 0, 0, 0))
             rows.append(Zeile(key, name, rahmen.get(key, (0,))[0], beantragt, bewilligt, ausgezahlt, anzahl))
         return rows
+
+
+    def integrationsmanagement(self, by: int, kreis_ags: str) -> Integrationsmanagement:
+        """Open plans per Kreis (LANDKREIS) or per Kommune of one Kreis (KOMMUNE), and goals per
+        field Land-wide (LANDKREIS only), with no published count describing fewer than 5 people."""
+        kreise = gebiete().kreise
+        violations = []
+        if by not in (Gliederung.GLIEDERUNG_LANDKREIS, Gliederung.GLIEDERUNG_KOMMUNE):
+            violations.append(FieldViolation("by", "Gliederung fehlt: LANDKREIS oder KOMMUNE"))
+        elif by == Gliederung.GLIEDERUNG_KOMMUNE and kreis_ags not in kreise:
+            violations.append(
+                FieldViolation(
+                    "kreis_ags",
+                    f"{kreis_ags!r} ist kein Stadt- oder Landkreis in Baden-Württemberg; "
+                    "erwartet wird der fünfstellige Kreisschlüssel (AGS), z. B. 08115.",
+                )
+            )
+        elif by == Gliederung.GLIEDERUNG_LANDKREIS and kreis_ags:
+            violations.append(FieldViolation("kreis_ags", "nur mit Gliederung KOMMUNE"))
+        if violations:
+            raise InvalidArgument(violations)
+        p = plan_stand.c
+        with self.engine.connect() as conn:
+            offen = conn.execute(
+                select(p.kreis_ags, p.kommune_ags, func.count())
+                .where(p.status == PLAN_OFFEN)
+                .group_by(p.kreis_ags, p.kommune_ags)
+            ).all()
+            ziele = _ziele_je_feld(conn) if by == Gliederung.GLIEDERUNG_LANDKREIS else {}
+        # Every Kreis and Kommune, zeros included, and whatever else the events name: the rows of
+        # each level must add up to the level above, or a withheld cell could be recovered.
+        je_kommune: dict[str, dict[str, int]] = {ags: {} for ags in kreise}
+        for g in gebiete().gemeinden.values():
+            je_kommune[g.kreis_ags][g.ags] = 0
+        for ags, k in kreise.items():
+            if k.typ == "Landkreis":
+                je_kommune[ags][ags] = 0  # a Landkreis running Integrationsmanagement for its Gemeinden
+        for kreis, kommune, anzahl in offen:
+            je_kommune.setdefault(kreis, {})[kommune] = int(anzahl)
+        figures = geheimhaltung.fallzahlen(je_kommune)
+        if by == Gliederung.GLIEDERUNG_LANDKREIS:
+            rows = [FaelleZeile(ags, _name(ags), zelle) for ags, zelle in sorted(figures.kreise.items())]
+            return Integrationsmanagement(
+                rows=rows,
+                offene_plaene_gesamt=figures.land,
+                zielfelder=[
+                    ZielfeldZeile(feld, name, geheimhaltung.zielfeld(ziele.get(Zielfeld.Name(feld), _KEINE_ZIELE)))
+                    for feld, name in ZIELFELDER.items()
+                ],
+            )
+        rows = [FaelleZeile(ags, _name(ags), zelle) for ags, zelle in sorted(figures.kommunen[kreis_ags].items())]
+        return Integrationsmanagement(rows=rows, offene_plaene_gesamt=figures.kreise[kreis_ags], zielfelder=[])
+
+
+_KEINE_ZIELE = geheimhaltung.ZieleImFeld(0, 0, 0, 0, 0)
+
+
+def _name(ags: str) -> str:
+    g = gebiete()
+    if ags in g.kreise:
+        return g.kreise[ags].bezeichnung
+    if ags in g.gemeinden:
+        return g.gemeinden[ags].name
+    return ags
+
+
+def _ziele_je_feld(conn: Connection) -> dict[str, geheimhaltung.ZieleImFeld]:
+    z = ziel_stand.c
+    erreicht = z.status == ZIEL_ERREICHT
+    query = select(
+        z.feld,
+        func.count(),
+        func.sum(case((erreicht, 1), else_=0)),
+        func.count(distinct(z.plan_id)),
+        func.count(distinct(case((erreicht, z.plan_id)))),
+        func.count(distinct(case((~erreicht, z.plan_id)))),
+    ).group_by(z.feld)
+    return {row[0]: geheimhaltung.ZieleImFeld(*(int(v or 0) for v in row[1:])) for row in conn.execute(query)}
 
 
 def _sum_by(conn: Connection, key, sums: list, table, foerderjahr: int) -> dict[str, tuple[int, ...]]:
@@ -161,3 +286,76 @@ def _apply_verteilung(conn: Connection, v: VerteilungFestgelegt, version: int) -
         ],
     )
     return "applied"
+
+
+def _apply_caseplan(conn: Connection, payload, version: int) -> str:
+    """A plan's events all name its Kommune as it was then (a handover: the new one): the newest
+    event applied decides where the plan and its goals are counted. Closing is final."""
+    kommune = payload.an_kommune_ags if isinstance(payload, PlanUebergeben) else payload.kommune_ags
+    changed = _apply_plan(conn, payload.plan_id, kommune, version, isinstance(payload, PlanAbgeschlossen))
+    if isinstance(payload, ZielFortgeschrieben):
+        changed = _apply_ziel(conn, payload, version) or changed
+    return "applied" if changed else "stale"
+
+
+def _apply_plan(conn: Connection, plan_id: str, kommune: str, version: int, abgeschlossen: bool) -> bool:
+    p = plan_stand.c
+    current = conn.execute(select(p.version, p.kommune_ags, p.status).where(p.plan_id == plan_id)).one_or_none()
+    status = PLAN_ABGESCHLOSSEN if abgeschlossen else PLAN_OFFEN
+    if current is None:
+        conn.execute(
+            plan_stand.insert().values(
+                plan_id=plan_id, version=version, kommune_ags=kommune, kreis_ags=_kreis(kommune), status=status
+            )
+        )
+        return True
+    values: dict[str, object] = {}
+    if version > current.version:
+        values["version"] = version
+        if kommune != current.kommune_ags:
+            values.update(kommune_ags=kommune, kreis_ags=_kreis(kommune))
+    if abgeschlossen and current.status != PLAN_ABGESCHLOSSEN:
+        values["status"] = PLAN_ABGESCHLOSSEN
+    if not values:
+        return False
+    conn.execute(update(plan_stand).where(p.plan_id == plan_id).values(**values))
+    if "kommune_ags" in values:
+        conn.execute(
+            update(ziel_stand)
+            .where(ziel_stand.c.plan_id == plan_id)
+            .values(kommune_ags=values["kommune_ags"], kreis_ags=values["kreis_ags"])
+        )
+    return True
+
+
+def _apply_ziel(conn: Connection, z: ZielFortgeschrieben, version: int) -> bool:
+    current = conn.execute(
+        select(ziel_stand.c.version).where(ziel_stand.c.ziel_id == z.ziel_id)
+    ).scalar_one_or_none()
+    if current is not None and current >= version:
+        return False
+    plan = conn.execute(
+        select(plan_stand.c.kommune_ags, plan_stand.c.kreis_ags).where(plan_stand.c.plan_id == z.plan_id)
+    ).one()
+    values = {
+        "plan_id": z.plan_id,
+        "version": version,
+        "feld": _enum_name(Zielfeld, z.feld),
+        "status": _enum_name(Zielstatus, z.status),
+        "kommune_ags": plan.kommune_ags,
+        "kreis_ags": plan.kreis_ags,
+    }
+    if current is None:
+        conn.execute(ziel_stand.insert().values(ziel_id=z.ziel_id, **values))
+    else:
+        conn.execute(update(ziel_stand).where(ziel_stand.c.ziel_id == z.ziel_id).values(**values))
+    return True
+
+
+def _kreis(kommune_ags: str) -> str:
+    return gebiete().kreis_of(kommune_ags) or kommune_ags[:5]
+
+
+def _enum_name(enum, value: int) -> str:
+    """The value's name; a value this build does not know yet (a newer producer) by its number."""
+    return enum.Name(value) if value in enum.values() else str(value)

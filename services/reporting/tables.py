@@ -1,4 +1,5 @@
-"""The reporting read model (SQLAlchemy Core): the latest state of every Antrag and frame.
+"""The reporting read model (SQLAlchemy Core): the latest state of every Antrag and frame, and of
+every Integrationsplan and goal by pseudonym.
 
 Built only from events, idempotently: replaying the topics from the start gives the same figures.
 """
@@ -40,6 +41,34 @@ rahmen_stand = Table(
     Column("foerderjahr", Integer, primary_key=True),
     Column("kreis_ags", String(5), nullable=False, index=True),
     Column("rahmen_cent", BigInteger, nullable=False),
+)
+
+# Integrationspläne by pseudonym, from pakt.caseplan.v1.events: nothing personal, only where the plan
+# is and whether it is open. version: the newest event of the plan applied (every event names the
+# plan's Kommune as it was then; the newest one wins). status: PLANSTATUS_OFFEN or
+# PLANSTATUS_ABGESCHLOSSEN; closing is final.
+plan_stand = Table(
+    "ip_plan_stand",
+    metadata,
+    Column("plan_id", String(36), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("kommune_ags", String(8), nullable=False),
+    Column("kreis_ags", String(5), nullable=False, index=True),
+    Column("status", String(40), nullable=False),
+)
+
+# Goals by id, with their plan's current Kommune (a handover moves them along). version: the newest
+# ZielFortgeschrieben of the goal applied.
+ziel_stand = Table(
+    "ip_ziel_stand",
+    metadata,
+    Column("ziel_id", String(36), primary_key=True),
+    Column("plan_id", String(36), nullable=False, index=True),
+    Column("version", BigInteger, nullable=False),
+    Column("feld", String(40), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("kommune_ags", String(8), nullable=False),
+    Column("kreis_ags", String(5), nullable=False),
 )
 
 # How far the aggregation has got: events applied and when.

@@ -58,5 +58,9 @@ def test_dashboard_shows_every_kreis_and_the_reported_figures(stack, cli, browse
     assert page.locator("tbody tr", has_text="08").count() >= 44
     page.get_by_text("Je Programm").click()
     page.locator("tr", has_text="PROGRAMM_INTEGRATIONSMANAGEMENT").wait_for(timeout=10_000)
+    # The Integrationsmanagement caseload: open plans per Kreis (by name) and goals per field.
+    page.get_by_text("Integrationsmanagement (Fälle)").wait_for(timeout=10_000)
+    assert "offene Integrationspläne" in page.locator("table", has_text="Alb-Donau-Kreis").last.inner_text()
+    assert page.locator("tr", has_text="Schule und Bildung").count() == 1
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     page.close()

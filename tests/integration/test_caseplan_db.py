@@ -29,6 +29,7 @@ from services.caseplan.tables import STATUS_ABGESCHLOSSEN, STATUS_OFFEN, integra
 
 STUTTGART = "08111000"  # Stadtkreis 08111
 BOEBLINGEN = "08115003"  # Landkreis Böblingen, 08115
+KARLSRUHE = "08212000"  # Stadtkreis Karlsruhe, 08212
 
 
 @pytest.fixture
@@ -49,10 +50,11 @@ def _plan(kommune_ags: str, closed: bool = False) -> dict:
 
 @pytest.fixture
 def plans(engine: Engine) -> None:
-    # Stuttgart: 7 plans, 2 of them closed, so 5 open (exactly the smallest published cell).
-    # Böblingen: 3 open, too few to publish.
-    rows = [_plan(STUTTGART) for _ in range(5)] + [_plan(STUTTGART, closed=True) for _ in range(2)]
-    rows += [_plan(BOEBLINGEN) for _ in range(3)]
+    # Stuttgart: 8 plans, 2 of them closed, so 6 open. Böblingen: 3 open, too few to publish.
+    # Karlsruhe: 5 open, the smallest other cell: withheld with Böblingen's, or the Land total
+    # minus the published cells would give Böblingen's 3 away.
+    rows = [_plan(STUTTGART) for _ in range(6)] + [_plan(STUTTGART, closed=True) for _ in range(2)]
+    rows += [_plan(BOEBLINGEN) for _ in range(3)] + [_plan(KARLSRUHE) for _ in range(5)]
     with engine.begin() as conn:
         conn.execute(insert(integrationsplan), rows)
 
@@ -71,8 +73,9 @@ def test_migrating_again_changes_nothing(engine: Engine):
 @pytest.mark.usefixtures("plans")
 def test_fallzahlen_count_open_plans_and_suppress_small_cells(engine: Engine):
     assert CasePlanService(engine, cipher()).fallzahlen(None) == [
-        Fallzahl(kommune_ags=STUTTGART, offene_plaene=5, suppressed=False),
+        Fallzahl(kommune_ags=STUTTGART, offene_plaene=6, suppressed=False),
         Fallzahl(kommune_ags=BOEBLINGEN, offene_plaene=0, suppressed=True),
+        Fallzahl(kommune_ags=KARLSRUHE, offene_plaene=0, suppressed=True),
     ]
 
 
@@ -80,7 +83,7 @@ def test_fallzahlen_count_open_plans_and_suppress_small_cells(engine: Engine):
 def test_fallzahlen_of_one_kreis(engine: Engine):
     service = CasePlanService(engine, cipher())
     assert service.fallzahlen("08115") == [Fallzahl(kommune_ags=BOEBLINGEN, offene_plaene=0, suppressed=True)]
-    assert service.fallzahlen("08111") == [Fallzahl(kommune_ags=STUTTGART, offene_plaene=5, suppressed=False)]
+    assert service.fallzahlen("08111") == [Fallzahl(kommune_ags=STUTTGART, offene_plaene=6, suppressed=False)]
     # Esslingen has no plans at all: no row, not a row with zero.
     assert service.fallzahlen("08116") == []
 
@@ -111,8 +114,9 @@ def test_grpc_api_serves_fallzahlen_and_rejects_an_unknown_kreis(engine: Engine,
                 stub = caseplan_pb2_grpc.CasePlanServiceStub(channel)
                 response = await stub.GetFallzahlen(caseplan_pb2.GetFallzahlenRequest())
                 assert [(f.kommune_ags, f.offene_plaene, f.suppressed) for f in response.fallzahlen] == [
-                    (STUTTGART, 5, False),
+                    (STUTTGART, 6, False),
                     (BOEBLINGEN, 0, True),
+                    (KARLSRUHE, 0, True),
                 ]
 
                 call = stub.GetFallzahlen(caseplan_pb2.GetFallzahlenRequest(kreis_ags="08999"))

@@ -22,23 +22,34 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from pakt.caseplan.v1 import caseplan_pb2 as pakt_dot_caseplan_dot_v1_dot_caseplan__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!pakt/reporting/v1/reporting.proto\x12\x11pakt.reporting.v1\"W\n\x15GetUtilisationRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x13\n\x0b\x66oerderjahr\x18\x02 \x01(\x05\"\xa3\x01\n\x0eUtilisationRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1b\n\x13planungsrahmen_cent\x18\x03 \x01(\x03\x12\x16\n\x0e\x62\x65\x61ntragt_cent\x18\x04 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\x05 \x01(\x03\x12\x17\n\x0f\x61usgezahlt_cent\x18\x06 \x01(\x03\x12\x10\n\x08\x61ntraege\x18\x07 \x01(\x03\"a\n\x16GetUtilisationResponse\x12/\n\x04rows\x18\x01 \x03(\x0b\x32!.pakt.reporting.v1.UtilisationRow\x12\x16\n\x0e\x65vents_applied\x18\x02 \x01(\x03*[\n\nGliederung\x12\x1a\n\x16GLIEDERUNG_UNSPECIFIED\x10\x00\x12\x18\n\x14GLIEDERUNG_LANDKREIS\x10\x01\x12\x17\n\x13GLIEDERUNG_PROGRAMM\x10\x02\x32y\n\x10ReportingService\x12\x65\n\x0eGetUtilisation\x12(.pakt.reporting.v1.GetUtilisationRequest\x1a).pakt.reporting.v1.GetUtilisationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!pakt/reporting/v1/reporting.proto\x12\x11pakt.reporting.v1\x1a\x1fpakt/caseplan/v1/caseplan.proto\"W\n\x15GetUtilisationRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x13\n\x0b\x66oerderjahr\x18\x02 \x01(\x05\"\xa3\x01\n\x0eUtilisationRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1b\n\x13planungsrahmen_cent\x18\x03 \x01(\x03\x12\x16\n\x0e\x62\x65\x61ntragt_cent\x18\x04 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\x05 \x01(\x03\x12\x17\n\x0f\x61usgezahlt_cent\x18\x06 \x01(\x03\x12\x10\n\x08\x61ntraege\x18\x07 \x01(\x03\"a\n\x16GetUtilisationResponse\x12/\n\x04rows\x18\x01 \x03(\x0b\x32!.pakt.reporting.v1.UtilisationRow\x12\x16\n\x0e\x65vents_applied\x18\x02 \x01(\x03\"`\n GetIntegrationsmanagementRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\"*\n\x05Zelle\x12\r\n\x05value\x18\x01 \x01(\x03\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\"g\n\x19IntegrationsmanagementRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12/\n\roffene_plaene\x18\x03 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\"\x9a\x01\n\x0bZielfeldRow\x12(\n\x04\x66\x65ld\x18\x01 \x01(\x0e\x32\x1a.pakt.caseplan.v1.Zielfeld\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05ziele\x18\x03 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\x12*\n\x08\x65rreicht\x18\x04 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\"\xe3\x01\n!GetIntegrationsmanagementResponse\x12:\n\x04rows\x18\x01 \x03(\x0b\x32,.pakt.reporting.v1.IntegrationsmanagementRow\x12\x36\n\x14offene_plaene_gesamt\x18\x02 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\x12\x32\n\nzielfelder\x18\x03 \x03(\x0b\x32\x1e.pakt.reporting.v1.ZielfeldRow\x12\x16\n\x0e\x65vents_applied\x18\x04 \x01(\x03*s\n\nGliederung\x12\x1a\n\x16GLIEDERUNG_UNSPECIFIED\x10\x00\x12\x18\n\x14GLIEDERUNG_LANDKREIS\x10\x01\x12\x17\n\x13GLIEDERUNG_PROGRAMM\x10\x02\x12\x16\n\x12GLIEDERUNG_KOMMUNE\x10\x03\x32\x82\x02\n\x10ReportingService\x12\x65\n\x0eGetUtilisation\x12(.pakt.reporting.v1.GetUtilisationRequest\x1a).pakt.reporting.v1.GetUtilisationResponse\x12\x86\x01\n\x19GetIntegrationsmanagement\x12\x33.pakt.reporting.v1.GetIntegrationsmanagementRequest\x1a\x34.pakt.reporting.v1.GetIntegrationsmanagementResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pakt.reporting.v1.reporting_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GLIEDERUNG']._serialized_start=410
-  _globals['_GLIEDERUNG']._serialized_end=501
-  _globals['_GETUTILISATIONREQUEST']._serialized_start=56
-  _globals['_GETUTILISATIONREQUEST']._serialized_end=143
-  _globals['_UTILISATIONROW']._serialized_start=146
-  _globals['_UTILISATIONROW']._serialized_end=309
-  _globals['_GETUTILISATIONRESPONSE']._serialized_start=311
-  _globals['_GETUTILISATIONRESPONSE']._serialized_end=408
-  _globals['_REPORTINGSERVICE']._serialized_start=503
-  _globals['_REPORTINGSERVICE']._serialized_end=624
+  _globals['_GLIEDERUNG']._serialized_start=1077
+  _globals['_GLIEDERUNG']._serialized_end=1192
+  _globals['_GETUTILISATIONREQUEST']._serialized_start=89
+  _globals['_GETUTILISATIONREQUEST']._serialized_end=176
+  _globals['_UTILISATIONROW']._serialized_start=179
+  _globals['_UTILISATIONROW']._serialized_end=342
+  _globals['_GETUTILISATIONRESPONSE']._serialized_start=344
+  _globals['_GETUTILISATIONRESPONSE']._serialized_end=441
+  _globals['_GETINTEGRATIONSMANAGEMENTREQUEST']._serialized_start=443
+  _globals['_GETINTEGRATIONSMANAGEMENTREQUEST']._serialized_end=539
+  _globals['_ZELLE']._serialized_start=541
+  _globals['_ZELLE']._serialized_end=583
+  _globals['_INTEGRATIONSMANAGEMENTROW']._serialized_start=585
+  _globals['_INTEGRATIONSMANAGEMENTROW']._serialized_end=688
+  _globals['_ZIELFELDROW']._serialized_start=691
+  _globals['_ZIELFELDROW']._serialized_end=845
+  _globals['_GETINTEGRATIONSMANAGEMENTRESPONSE']._serialized_start=848
+  _globals['_GETINTEGRATIONSMANAGEMENTRESPONSE']._serialized_end=1075
+  _globals['_REPORTINGSERVICE']._serialized_start=1195
+  _globals['_REPORTINGSERVICE']._serialized_end=1453
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from pakt.caseplan.v1 import caseplan_pb2 as _caseplan_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -12,9 +13,11 @@ class Gliederung(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GLIEDERUNG_UNSPECIFIED: _ClassVar[Gliederung]
     GLIEDERUNG_LANDKREIS: _ClassVar[Gliederung]
     GLIEDERUNG_PROGRAMM: _ClassVar[Gliederung]
+    GLIEDERUNG_KOMMUNE: _ClassVar[Gliederung]
 GLIEDERUNG_UNSPECIFIED: Gliederung
 GLIEDERUNG_LANDKREIS: Gliederung
 GLIEDERUNG_PROGRAMM: Gliederung
+GLIEDERUNG_KOMMUNE: Gliederung
 
 class GetUtilisationRequest(_message.Message):
     __slots__ = ("by", "foerderjahr")
@@ -49,3 +52,53 @@ class GetUtilisationResponse(_message.Message):
     rows: _containers.RepeatedCompositeFieldContainer[UtilisationRow]
     events_applied: int
     def __init__(self, rows: _Optional[_Iterable[_Union[UtilisationRow, _Mapping]]] = ..., events_applied: _Optional[int] = ...) -> None: ...
+
+class GetIntegrationsmanagementRequest(_message.Message):
+    __slots__ = ("by", "kreis_ags")
+    BY_FIELD_NUMBER: _ClassVar[int]
+    KREIS_AGS_FIELD_NUMBER: _ClassVar[int]
+    by: Gliederung
+    kreis_ags: str
+    def __init__(self, by: _Optional[_Union[Gliederung, str]] = ..., kreis_ags: _Optional[str] = ...) -> None: ...
+
+class Zelle(_message.Message):
+    __slots__ = ("value", "suppressed")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    value: int
+    suppressed: bool
+    def __init__(self, value: _Optional[int] = ..., suppressed: _Optional[bool] = ...) -> None: ...
+
+class IntegrationsmanagementRow(_message.Message):
+    __slots__ = ("key", "name", "offene_plaene")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OFFENE_PLAENE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    name: str
+    offene_plaene: Zelle
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., offene_plaene: _Optional[_Union[Zelle, _Mapping]] = ...) -> None: ...
+
+class ZielfeldRow(_message.Message):
+    __slots__ = ("feld", "name", "ziele", "erreicht")
+    FELD_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ZIELE_FIELD_NUMBER: _ClassVar[int]
+    ERREICHT_FIELD_NUMBER: _ClassVar[int]
+    feld: _caseplan_pb2.Zielfeld
+    name: str
+    ziele: Zelle
+    erreicht: Zelle
+    def __init__(self, feld: _Optional[_Union[_caseplan_pb2.Zielfeld, str]] = ..., name: _Optional[str] = ..., ziele: _Optional[_Union[Zelle, _Mapping]] = ..., erreicht: _Optional[_Union[Zelle, _Mapping]] = ...) -> None: ...
+
+class GetIntegrationsmanagementResponse(_message.Message):
+    __slots__ = ("rows", "offene_plaene_gesamt", "zielfelder", "events_applied")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    OFFENE_PLAENE_GESAMT_FIELD_NUMBER: _ClassVar[int]
+    ZIELFELDER_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[IntegrationsmanagementRow]
+    offene_plaene_gesamt: Zelle
+    zielfelder: _containers.RepeatedCompositeFieldContainer[ZielfeldRow]
+    events_applied: int
+    def __init__(self, rows: _Optional[_Iterable[_Union[IntegrationsmanagementRow, _Mapping]]] = ..., offene_plaene_gesamt: _Optional[_Union[Zelle, _Mapping]] = ..., zielfelder: _Optional[_Iterable[_Union[ZielfeldRow, _Mapping]]] = ..., events_applied: _Optional[int] = ...) -> None: ...

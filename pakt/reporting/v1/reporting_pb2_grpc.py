@@ -40,6 +40,11 @@ class ReportingServiceStub:
                 request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationRequest.SerializeToString,
                 response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationResponse.FromString,
                 _registered_method=True)
+        self.GetIntegrationsmanagement = channel.unary_unary(
+                '/pakt.reporting.v1.ReportingService/GetIntegrationsmanagement',
+                request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.SerializeToString,
+                response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -52,6 +57,16 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetIntegrationsmanagement(self, request, context):
+        """Integrationsmanagement casework, from the case-plan service's pseudonymous events: open plans
+        per Kreis or per Kommune of one Kreis, and goals per field. No published count describes
+        fewer than five people: such cells are suppressed, and so are as many others as it takes
+        that none can be recovered by subtracting the published cells from a total.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -59,6 +74,11 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetUtilisation,
                     request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationRequest.FromString,
                     response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationResponse.SerializeToString,
+            ),
+            'GetIntegrationsmanagement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIntegrationsmanagement,
+                    request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.FromString,
+                    response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -89,6 +109,33 @@ class ReportingService:
             '/pakt.reporting.v1.ReportingService/GetUtilisation',
             pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationRequest.SerializeToString,
             pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIntegrationsmanagement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.reporting.v1.ReportingService/GetIntegrationsmanagement',
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.SerializeToString,
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementResponse.FromString,
             options,
             channel_credentials,
             insecure,
