@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     util.add_argument("--jahr", type=int, default=0, help="Förderjahr (Standard: alle)")
     _common(util, "reporting")
     util.set_defaults(handler=_report_utilisation)
+    faelle = report.add_parser("faelle", help="Integrationsmanagement: offene Fälle und erreichte Ziele (keine Zelle unter 5 Personen)")
+    faelle.add_argument("--kreis", default="", help="die Kommunen dieses Kreises statt aller Kreise")
+    _common(faelle, "reporting")
+    faelle.set_defaults(handler=_report_faelle)
     return parser
 
 
@@ -98,6 +102,31 @@ def _report_utilisation(args) -> int:
             f"{row.key:<34} {row.name[:40]:<40} {euro(row.planungsrahmen_cent):>18} "
             f"{euro(row.beantragt_cent):>18} {euro(row.bewilligt_cent):>18} {quote(row.bewilligt_cent, row.planungsrahmen_cent):>8}"
         )
+    return 0
+
+
+def _report_faelle(args) -> int:
+    request = reporting_pb2.GetIntegrationsmanagementRequest(
+        by=reporting_pb2.GLIEDERUNG_KOMMUNE if args.kreis else reporting_pb2.GLIEDERUNG_LANDKREIS, kreis_ags=args.kreis
+    )
+    reply = call(_target(args), reporting_pb2_grpc.ReportingServiceStub, "GetIntegrationsmanagement", request,
+                 acting_as(args.identity, "rp"))
+    if args.json:
+        print(json.dumps(output.to_dict(reply), ensure_ascii=False, indent=2))
+        return 0
+
+    def zelle(z) -> str:
+        return "geheim" if z.suppressed else str(z.value)
+
+    print(f"{'Schlüssel':<10} {'Name':<40} {'offene Pläne':>12}")
+    for row in reply.rows:
+        print(f"{row.key:<10} {row.name[:40]:<40} {zelle(row.offene_plaene):>12}")
+    print(f"{'':<10} {'gesamt':<40} {zelle(reply.offene_plaene_gesamt):>12}")
+    if reply.zielfelder:
+        print(f"\n{'Zielfeld':<20} {'Ziele':>8} {'erreicht':>9}")
+        for z in reply.zielfelder:
+            print(f"{z.name:<20} {zelle(z.ziele):>8} {zelle(z.erreicht):>9}")
+    print("„geheim“: weniger als 5 Personen, oder zurückgehalten, damit keine kleine Zahl errechnet werden kann.")
     return 0
 
 
