@@ -52,8 +52,6 @@ RP = "rp"
 # An Integrationsmanager as the CLI spells it: "<AGS>:<kennung>" (pakt.platform.auth).
 IM_IDENTITY = re.compile(r"[0-9]{5}(?:[0-9]{3})?:[a-z0-9][a-z0-9._-]{0,62}")
 # The service's default retention of a closed plan's personal data (services/caseplan/main.py).
-AUFBEWAHRUNG_VAR = "PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE"
-AUFBEWAHRUNG_TAGE = 3 * 365
 # The local stack's key file (pakt.cli.stack), used when no key setting is given.
 LOCAL_KEYS_FILE = "caseplan-keys"
 
@@ -709,25 +707,26 @@ def _audit_verify(args) -> int:
 
 
 def _aufbewahrung(args) -> int:
-    from pakt.platform.settings import env_int
     from services.caseplan.crypto import FieldCipher
-    from services.caseplan.service import CasePlanService
+    from services.caseplan.service import Aufbewahrung, CasePlanService
 
-    if args.tage is None:
-        try:
-            tage = env_int(AUFBEWAHRUNG_VAR, AUFBEWAHRUNG_TAGE)
-        except SettingsError as exc:
-            raise UsageError(f"Einstellung ungültig: {exc}") from None
-    else:
-        tage = args.tage
-    if tage < 0:
-        raise UsageError("Die Aufbewahrungsfrist kann nicht negativ sein.")
+    try:
+        fristen = Aufbewahrung.from_env()
+    except SettingsError as exc:
+        raise UsageError(f"Einstellung ungültig: {exc}") from None
+    if args.tage is not None:
+        if not 0 <= args.tage:
+            raise UsageError("Die Aufbewahrungsfrist kann nicht negativ sein.")
+        fristen = Aufbewahrung(timedelta(days=args.tage), max(fristen.plan, timedelta(days=args.tage)))
     keyring = _keyring()
     akteur = _operator()
     with _database() as engine:
-        erased = CasePlanService(engine, FieldCipher(keyring)).erase_expired(timedelta(days=tage), akteur=akteur)
+        personen, plaene = CasePlanService(engine, FieldCipher(keyring)).erase_expired(fristen, akteur=akteur)
+    tage = fristen.personendaten.days
     if args.json:
-        _print_json({"geloescht": erased, "aufbewahrung_tage": tage, "akteur": akteur})
+        _print_json({"geloescht": personen, "plaene_entfernt": plaene, "aufbewahrung_tage": tage,
+                     "aufbewahrung_plan_tage": fristen.plan.days, "akteur": akteur})
     else:
-        print(f"Personendaten von {erased} Plänen gelöscht (länger als {tage} Tage abgeschlossen; Akteur {akteur}).")
+        print(f"Personendaten von {personen} Plänen gelöscht (länger als {tage} Tage abgeschlossen; Akteur {akteur}).")
+        print(f"{plaene} Pläne ganz entfernt (länger als {fristen.plan.days} Tage abgeschlossen).")
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import event
@@ -14,10 +13,10 @@ from pakt.caseplan.v1 import caseplan_pb2, caseplan_pb2_grpc
 from pakt.platform import events
 from pakt.platform.outbox import OutboxRelay
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
-from pakt.platform.settings import ServiceSettings, env_int
+from pakt.platform.settings import ServiceSettings
 from services.caseplan.crypto import FieldCipher, Keyring
 from services.caseplan.grpc_api import CasePlanServicer
-from services.caseplan.service import CasePlanService
+from services.caseplan.service import Aufbewahrung, CasePlanService
 from services.caseplan.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -29,8 +28,7 @@ RETENTION_CHECK_S = 3600
 
 async def main(stop: asyncio.Event) -> None:
     runtime = ServiceRuntime(ServiceSettings.from_env("caseplan"), MIGRATIONS, [GRPC_SERVICE_NAME])
-    # Personal data of a closed plan is kept this long, then erased (PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE).
-    aufbewahrung = timedelta(days=env_int("PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE", 3 * 365))
+    aufbewahrung = Aufbewahrung.from_env()
     cipher = FieldCipher(Keyring.from_env())
     if runtime.engine.dialect.name == "sqlite":
         # Deleted rows are overwritten in the file, so erased ciphertexts do not linger in free pages.

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pakt import geheimhaltung
@@ -32,6 +33,7 @@ from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
 from pakt.platform.outbox import enqueue
+from pakt.platform.settings import SettingsError, env_int
 from pakt.referenzdaten import gebiete
 from services.caseplan import audit, domain
 from services.caseplan.crypto import FieldCipher, Keyring, blind_index
@@ -61,6 +63,27 @@ KEIN_ZUGRIFF = "Kein Zugriff auf diesen Plan."
 NUR_IM = "Integrationspläne lesen und ändern nur Integrationsmanager der zuständigen Kommune."
 ALLE_PLAENE = "*"  # the access log's pseudonym for an action on every plan (key rotation)
 PLAN_KEY_ID = "plan"  # the key id in ciphertexts made with a plan's own data key
+
+
+@dataclass(frozen=True)
+class Aufbewahrung:
+    """How long each record type is kept after a plan is closed."""
+
+    # The person and every text of the plan (PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE, default 3 years).
+    personendaten: timedelta
+    # The pseudonymous rest: dates, goal fields and statuses (PAKT_CASEPLAN_AUFBEWAHRUNG_PLAN_TAGE,
+    # default 10 years); never shorter than the personal data.
+    plan: timedelta
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Aufbewahrung:
+        personendaten = env_int("PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE", 3 * 365, env)
+        plan = env_int("PAKT_CASEPLAN_AUFBEWAHRUNG_PLAN_TAGE", 10 * 365, env)
+        if not 0 <= personendaten <= plan:
+            raise SettingsError(
+                "PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE must be at least 0 and at most PAKT_CASEPLAN_AUFBEWAHRUNG_PLAN_TAGE"
+            )
+        return cls(timedelta(days=personendaten), timedelta(days=plan))
 
 
 @dataclass(frozen=True)
@@ -453,27 +476,38 @@ class CasePlanService:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def erase_expired(self, aufbewahrung: timedelta, akteur: str = "system:aufbewahrung") -> int:
-        """Erase the personal data of plans closed longer ago than the retention period."""
-        grenze = _today() - aufbewahrung
+    def erase_expired(self, aufbewahrung: Aufbewahrung, akteur: str = "system:aufbewahrung") -> tuple[int, int]:
+        """The end of retention, per record type: the personal data of plans closed longer ago
+        than aufbewahrung.personendaten is erased; the pseudonymous rest of plans closed longer
+        ago than aufbewahrung.plan is deleted. Returns how many plans of each."""
+        heute, now = _today(), datetime.now(UTC)
+        closed = and_(integrationsplan.c.status == STATUS_ABGESCHLOSSEN)
         with self._engine.begin() as conn:
-            rows = conn.execute(
+            personal = conn.execute(
                 select(integrationsplan)
-                .where(
-                    integrationsplan.c.status == STATUS_ABGESCHLOSSEN,
-                    integrationsplan.c.abgeschlossen_am < grenze,
-                    integrationsplan.c.geloescht_am.is_(None),
-                )
+                .where(closed, integrationsplan.c.abgeschlossen_am < heute - aufbewahrung.personendaten,
+                       integrationsplan.c.geloescht_am.is_(None))
                 .with_for_update()
             ).all()
-            now = datetime.now(UTC)
-            for row in rows:
+            for row in personal:
                 self._erase(conn, row, now)
                 audit.append(conn, zugriffsprotokoll, akteur=akteur, plan_pseudonym=row.id, aktion=audit.LOESCHEN,
-                             felder=PERSON_FIELDS, zweck="Ende der Aufbewahrungsfrist", at=now)
-        if rows:
-            log.info("personal data erased at the end of retention", extra={"plaene": len(rows)})
-        return len(rows)
+                             felder=PERSON_FIELDS, zweck="Ende der Aufbewahrungsfrist (Personendaten)", at=now)
+            plans = list(conn.execute(
+                select(integrationsplan.c.id)
+                .where(closed, integrationsplan.c.abgeschlossen_am < heute - aufbewahrung.plan,
+                       integrationsplan.c.geloescht_am.is_not(None))
+                .with_for_update()
+            ).scalars())
+            for plan_id in plans:
+                for table in (ziel, fortschreibung, idempotenzschluessel, person, datenschluessel):
+                    conn.execute(table.delete().where(table.c.plan_id == plan_id))
+                conn.execute(integrationsplan.delete().where(integrationsplan.c.id == plan_id))
+                audit.append(conn, zugriffsprotokoll, akteur=akteur, plan_pseudonym=plan_id, aktion=audit.LOESCHEN,
+                             felder=["plan"], zweck="Ende der Aufbewahrungsfrist (Plan)", at=now)
+        if personal or plans:
+            log.info("retention ended", extra={"personendaten": len(personal), "plaene": len(plans)})
+        return len(personal), len(plans)
 
     def rotate_keys(self, akteur: str, batch_size: int = 200) -> int:
         """Re-wrap every plan's data key with the active master key, in small transactions while

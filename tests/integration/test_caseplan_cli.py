@@ -228,7 +228,21 @@ def test_aufbewahrung_erases_plans_closed_longer_than_the_retention(env, engine,
     with engine.connect() as conn:
         entry = conn.execute(select(zugriffsprotokoll).where(zugriffsprotokoll.c.aktion == audit.LOESCHEN)).one()
         assert audit.verify(conn, zugriffsprotokoll).ok
-    assert (entry.plan_pseudonym, entry.akteur, entry.zweck) == (old.id, caseplan_cli._operator(), "Ende der Aufbewahrungsfrist")
+    assert (entry.plan_pseudonym, entry.akteur, entry.zweck) == (
+        old.id, caseplan_cli._operator(), "Ende der Aufbewahrungsfrist (Personendaten)"
+    )
+
+    # The second record type: the pseudonymous rest goes once its own, longer period has ended.
+    env.setenv("PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE", "30")
+    env.setenv("PAKT_CASEPLAN_AUFBEWAHRUNG_PLAN_TAGE", "35")
+    assert main(["caseplan", "aufbewahrung"]) == 0
+    assert "1 Pläne ganz entfernt (länger als 35 Tage abgeschlossen)" in capsys.readouterr().out
+    with engine.connect() as conn:
+        assert conn.execute(select(integrationsplan.c.id).where(integrationsplan.c.id == old.id)).first() is None
+        assert conn.execute(select(integrationsplan.c.id).where(integrationsplan.c.id == recent.id)).first() is not None
+        assert audit.verify(conn, zugriffsprotokoll).ok
+    env.setenv("PAKT_CASEPLAN_AUFBEWAHRUNG_PLAN_TAGE", "10")  # shorter than the personal data: refused
+    assert main(["caseplan", "aufbewahrung"]) == 1
 
 
 # -- the Integrationsmanager's commands over gRPC -------------------------------------------------------------
