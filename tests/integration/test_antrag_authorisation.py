@@ -9,8 +9,6 @@ the Antrag and show up as OK in the table.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +19,6 @@ import pytest
 
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
-from pakt.platform.grpc_server import GrpcServer
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from services.antrag.grpc_api import AntragServicer
@@ -29,6 +26,7 @@ from services.antrag.main import MIGRATIONS
 from services.antrag.service import AntragService
 from tests.antraege import ALTBACH, ESSLINGEN_KREIS, RP, SPRACHERWERB, STUTTGART, bescheid, kommune, rid, submission
 from tests.databases import migrated_engine
+from tests.grpc_servers import ServedInThread
 
 OK, DENIED, UNAUTH, NOT_FOUND = "OK", "PERMISSION_DENIED", "UNAUTHENTICATED", "NOT_FOUND"
 # The callers, in the order they call: those to be refused before the one allowed to act.
@@ -44,30 +42,6 @@ OPERATOR = {"own": DENIED, "other": DENIED, "landkreis": DENIED, "rp": OK, "none
 READER = {"own": OK, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH}
 
 
-class AntragServer:
-    """The antrag service's gRPC API on a free port, served from its own event loop thread."""
-
-    def __init__(self, service: AntragService, pki: DevPki) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-        async def start() -> GrpcServer:
-            server = GrpcServer("127.0.0.1", 0, ["pakt.antrag.v1.AntragService"], pki.server)
-            antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), server.server)
-            await server.start()
-            await server.mark_serving()
-            return server
-
-        self.grpc = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        self.target = f"127.0.0.1:{self.grpc.port}"
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.grpc.stop(0), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
 def setup(db_url, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
@@ -78,14 +52,18 @@ def setup(db_url, tmp_path):
         service.record_uebertragung(kommune(ALTBACH), pb.RecordUebertragungRequest(
             request_id=rid(), gemeinde_ags=ALTBACH, programm=1, beginn="2018-01-01", ende="2018-12-31"
         ))
-        server = AntragServer(service, pki)
+        server = ServedInThread(
+            "pakt.antrag.v1.AntragService",
+            lambda grpc_server: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), grpc_server),
+            pki,
+        )
         try:
             yield service, server, pki
         finally:
             server.stop()
 
 
-def call(server: AntragServer, pki: DevPki, identity: str | None, method: str, request):
+def call(server: ServedInThread, pki: DevPki, identity: str | None, method: str, request):
     credentials = channel_credentials(pki.ca_cert, pki.client(identity) if identity else None)
     with grpc.secure_channel(server.target, credentials) as channel:
         return getattr(antrag_pb2_grpc.AntragServiceStub(channel), method)(request, timeout=10)

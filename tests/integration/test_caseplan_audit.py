@@ -166,7 +166,7 @@ def test_a_chain_of_50_entries_verifies(engine: Engine, chunk_size: int):
     assert (report.head_id, report.head_hash) == (50, hashes[-1])
     assert [r.id for r in rows] == list(range(1, 51))
     assert rows[0].prev_hash == GENESIS
-    assert all(r.prev_hash == p.hash for p, r in zip(rows, rows[1:]))
+    assert all(r.prev_hash == p.hash for p, r in zip(rows, rows[1:], strict=False))
     assert [r.hash for r in rows] == hashes
 
 

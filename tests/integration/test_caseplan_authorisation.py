@@ -4,9 +4,7 @@ the person's values. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +16,6 @@ from sqlalchemy import select
 from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2_grpc
 from pakt.platform import events
-from pakt.platform.grpc_server import GrpcServer
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from services.caseplan.crypto import FieldCipher
@@ -28,6 +25,7 @@ from services.caseplan.service import CasePlanService
 from services.caseplan.tables import outbox
 from tests.caseplan import IM_STUTTGART, create_request, keyring, person, personal_values, rid
 from tests.databases import migrated_engine
+from tests.grpc_servers import ServedInThread
 
 OK, DENIED, UNAUTH = "OK", "PERMISSION_DENIED", "UNAUTHENTICATED"
 # The callers, those to be refused first: a wrongly allowed change would show up as OK.
@@ -44,43 +42,27 @@ OWN_KOMMUNE = {**IM_ONLY, "im_other_kommune": OK}
 AGGREGATES = {k: (UNAUTH if k == "none" else OK) for k in CALLERS}
 
 
-class CasePlanServer:
-    """The case-plan API on a free port, served from its own event loop thread."""
-
-    def __init__(self, service: CasePlanService, pki: DevPki) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-        async def start() -> GrpcServer:
-            server = GrpcServer("127.0.0.1", 0, [GRPC_SERVICE_NAME], pki.server)
-            caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(service), server.server)
-            await server.start()
-            await server.mark_serving()
-            return server
-
-        self.grpc = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        self.target = f"127.0.0.1:{self.grpc.port}"
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.grpc.stop(0), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
 def setup(db_url, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     with migrated_engine(db_url, MIGRATIONS) as engine:
         service = CasePlanService(engine, FieldCipher(keyring()))
-        server = CasePlanServer(service, pki)
+        server = serve(service, pki)
         try:
             yield service, server, pki
         finally:
             server.stop()
 
 
-def call(server: CasePlanServer, pki: DevPki, identity: str | None, method: str, request):
+def serve(service: CasePlanService, pki: DevPki) -> ServedInThread:
+    return ServedInThread(
+        GRPC_SERVICE_NAME,
+        lambda grpc_server: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(service), grpc_server),
+        pki,
+    )
+
+
+def call(server: ServedInThread, pki: DevPki, identity: str | None, method: str, request):
     credentials = channel_credentials(pki.ca_cert, pki.client(identity) if identity else None)
     with grpc.secure_channel(server.target, credentials) as channel:
         return getattr(caseplan_pb2_grpc.CasePlanServiceStub(channel), method)(request, timeout=10)

@@ -33,7 +33,7 @@ from services.caseplan.service import CasePlanService
 from services.caseplan.tables import datenschluessel, integrationsplan, zugriffsprotokoll
 from tests.caseplan import IM_ESSLINGEN, IM_STUTTGART, create_request, keyring, person, rid
 from tests.databases import migrated_engine
-from tests.integration.test_caseplan_authorisation import CasePlanServer
+from tests.integration.test_caseplan_authorisation import serve
 
 K1, K2, INDEX = os.urandom(32), os.urandom(32), os.urandom(32)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -253,7 +253,7 @@ def server(env, engine, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")  # where the CLI's --as finds the development CA
     env.setenv("PAKT_TLS_CA", str(pki.ca_cert))
     service = CasePlanService(engine, FieldCipher(keyring()))
-    s = CasePlanServer(service, pki)
+    s = serve(service, pki)
     env.setenv("PAKT_CASEPLAN_TARGET", s.target)
     try:
         yield service, s

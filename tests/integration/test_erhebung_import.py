@@ -7,10 +7,8 @@ that would push a frame below money already bound, is refused whole and leaves n
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import itertools
-import threading
 import uuid
 
 import grpc
@@ -28,8 +26,7 @@ from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
-from pakt.platform.grpc_server import GrpcServer
-from pakt.platform.pki import DevPki, ensure_dev_pki
+from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from pakt.referenzdaten import gebiete
 from services.allocation.erhebung import ErhebungImport
@@ -38,6 +35,7 @@ from services.allocation.main import MIGRATIONS
 from services.allocation.service import AllocationService
 from services.allocation.tables import erhebung, erhebung_anzahl, outbox, parameter, planungsrahmen, verteilung, verteilung_rahmen
 from tests.databases import migrated_engine
+from tests.grpc_servers import ServedInThread
 
 IM = Programm.PROGRAMM_INTEGRATIONSMANAGEMENT
 RP = Principal(operator="sachbearbeitung")
@@ -329,34 +327,14 @@ def test_an_erhebung_that_would_push_a_frame_below_bound_money_is_refused_whole(
 # -- over gRPC, and with the CLI ---------------------------------------------------------------------
 
 
-class AllocationServer:
-    """The allocation service's gRPC API on a free port, served from its own event loop thread."""
-
-    def __init__(self, service: AllocationService, pki: DevPki) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-        async def start() -> GrpcServer:
-            server = GrpcServer("127.0.0.1", 0, ["pakt.allocation.v1.AllocationService"], pki.server)
-            allocation_pb2_grpc.add_AllocationServiceServicer_to_server(AllocationServicer(service), server.server)
-            await server.start()
-            await server.mark_serving()
-            return server
-
-        self.grpc = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        self.target = f"127.0.0.1:{self.grpc.port}"
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.grpc.stop(0), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
 def server(service, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
-    running = AllocationServer(service, pki)
+    running = ServedInThread(
+        "pakt.allocation.v1.AllocationService",
+        lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(AllocationServicer(service), grpc_server),
+        pki,
+    )
     try:
         yield running, pki
     finally:
