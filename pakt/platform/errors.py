@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 
@@ -23,8 +25,18 @@ class InvalidArgument(DomainError):
         )
 
 
+# An idempotency key as every mutating RPC takes it (a UUID is best).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+# Control characters other than tab and line breaks have no place in what people type.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TEXT_LEN = 5000
+
+
 class Violations:
-    """Collects field violations of one request; raise_if_any() reports them all at once."""
+    """Collects field violations of one request; raise_if_any() reports them all at once.
+
+    The checks here never repeat the value they reject: it may be personal data.
+    """
 
     def __init__(self) -> None:
         self.items: list[FieldViolation] = []
@@ -35,6 +47,23 @@ class Violations:
     def raise_if_any(self) -> None:
         if self.items:
             raise InvalidArgument(self.items)
+
+    def request_id(self, value: str, field: str = "request_id") -> None:
+        if not value:
+            self.add(field, "fehlt: jeder ändernde Aufruf braucht einen Idempotenzschlüssel")
+        elif not REQUEST_ID.fullmatch(value):
+            self.add(field, "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
+
+    def text(self, value: str, field: str, *, required: bool, max_len: int = TEXT_LEN) -> None:
+        if not value.strip():
+            if required:
+                self.add(field, "fehlt")
+            elif value:
+                self.add(field, "besteht nur aus Leerzeichen")
+        elif len(value) > max_len:
+            self.add(field, f"höchstens {max_len} Zeichen (sind {len(value)})")
+        elif CONTROL.search(value):
+            self.add(field, "enthält Steuerzeichen")
 
 
 class NotFound(DomainError):

@@ -34,7 +34,7 @@ from pakt.allocation.v1.allocation_pb2 import ErhebungArt, ErhebungKopf, ImportE
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FieldViolation, InvalidArgument
 from pakt.referenzdaten import gebiete
-from services.allocation.service import REQUEST_ID, AllocationService, _require_operator, _Violations
+from services.allocation.service import AllocationService, _require_operator, _Violations
 from services.allocation.tables import erhebung, erhebung_anzahl, verteilung
 
 log = logging.getLogger(__name__)
@@ -349,10 +349,7 @@ class ErhebungImport:
 
 def _kopf(kopf: ErhebungKopf) -> tuple[_Kopf, list[FieldViolation]]:
     v = _Violations()
-    if not kopf.request_id:
-        v.add("kopf.request_id", "fehlt: jeder ändernde Aufruf braucht einen Idempotenzschlüssel")
-    elif not REQUEST_ID.fullmatch(kopf.request_id):
-        v.add("kopf.request_id", "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
+    v.request_id(kopf.request_id, "kopf.request_id")
     stichtag = v.datum(kopf.stichtag, "kopf.stichtag")
     if stichtag is not None and not 2000 <= stichtag.year <= 2100:
         v.add("kopf.stichtag", f"{stichtag.isoformat()} ist kein plausibler Stichtag")

@@ -46,7 +46,7 @@ from pakt.geld import euro
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.allocation import verteilung as verteilung_rechnung
-from services.allocation.service import REQUEST_ID, AllocationService, _eingaben, _require_operator, _Violations
+from services.allocation.service import AllocationService, _eingaben, _require_operator, _Violations
 from services.allocation.tables import planungsrahmen, verteilung, verteilung_rahmen
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,7 @@ class Umverteilung:
 def _validate(programm: int, foerderjahr: int, request: ApplyUmverteilungRequest | None = None) -> None:
     v = _Violations()
     if request is not None:
-        if not request.request_id:
-            v.add("request_id", "fehlt: jeder ändernde Aufruf braucht einen Idempotenzschlüssel")
-        elif not REQUEST_ID.fullmatch(request.request_id):
-            v.add("request_id", "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
+        v.request_id(request.request_id)
     v.programm(programm)
     if not 2000 <= foerderjahr <= 2100:
         v.add("foerderjahr", f"{foerderjahr} ist kein plausibles Förderjahr")

@@ -25,18 +25,14 @@ from pakt.platform import errors
 from pakt.referenzdaten import Gebiete, Programmdefinition
 
 S = AntragStatus
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 AGS = re.compile(r"[0-9]{5}(?:[0-9]{3})?")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 TELEFON = re.compile(r"\+?[0-9][0-9 ()/-]{4,29}")
-# Control characters other than tab and line breaks have no place in what people type.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 MAX_STELLEN = 50
 MAX_MITGLIEDER = 50
 NAME_LEN = 200
-TEXT_LEN = 5000
 
 # The steps and the statuses they may start from. Withdrawal ends once the Prüfung is completed:
 # from then on allocation may be committing money for the Antrag.
@@ -135,12 +131,6 @@ def overlaps(a_beginn: date, a_ende: date, b_beginn: date, b_ende: date) -> bool
 class Violations(errors.Violations):
     """Field violations, with the checks the antrag service's requests share."""
 
-    def request_id(self, value: str) -> None:
-        if not value:
-            self.add("request_id", "fehlt: jeder ändernde Aufruf braucht einen Idempotenzschlüssel")
-        elif not REQUEST_ID.fullmatch(value):
-            self.add("request_id", "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
-
     def antrag_id(self, value: str, field: str = "antrag_id") -> None:
         if not value:
             self.add(field, "fehlt")
@@ -152,17 +142,6 @@ class Violations(errors.Violations):
             self.add(field, "fehlt")
         elif not UUID.fullmatch(value):
             self.add(field, f"„{value[:60]}“ ist keine gültige ID (UUID in Kleinbuchstaben)")
-
-    def text(self, value: str, field: str, *, required: bool, max_len: int = TEXT_LEN) -> None:
-        if not value.strip():
-            if required:
-                self.add(field, "fehlt")
-            elif value:
-                self.add(field, "besteht nur aus Leerzeichen")
-        elif len(value) > max_len:
-            self.add(field, f"höchstens {max_len} Zeichen (sind {len(value)})")
-        elif CONTROL.search(value):
-            self.add(field, "enthält Steuerzeichen")
 
     def datum(self, value: str, field: str) -> date | None:
         if not value:

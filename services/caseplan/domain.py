@@ -8,12 +8,10 @@ from datetime import date, timedelta
 from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.platform.errors import Violations
 
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KENNUNG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-NAME_LEN, TEXT_LEN, MAX_SPRACHEN = 200, 5000, 20
+NAME_LEN, MAX_SPRACHEN = 200, 20
 
 # Individual counselling runs for two years (DOMAIN.md).
 LAUFZEIT = timedelta(days=2 * 365)
@@ -33,26 +31,9 @@ def altersband(geburtsdatum: date, am: date) -> str:
 class Pruefung(Violations):
     """Field checks of the case-plan requests; every violation reported at once, in German."""
 
-    def request_id(self, value: str) -> None:
-        if not value:
-            self.add("request_id", "fehlt: jeder ändernde Aufruf braucht einen Idempotenzschlüssel")
-        elif not REQUEST_ID.fullmatch(value):
-            self.add("request_id", "höchstens 100 Zeichen aus Buchstaben, Ziffern und . _ : -")
-
     def plan_id(self, value: str, field: str = "plan_id") -> None:
         if not UUID.fullmatch(value):
             self.add(field, "fehlt" if not value else "ist keine Plan-ID (UUID in Kleinbuchstaben)")
-
-    def text(self, value: str, field: str, *, required: bool, max_len: int = TEXT_LEN) -> None:
-        if not value.strip():
-            if required:
-                self.add(field, "fehlt")
-            elif value:
-                self.add(field, "besteht nur aus Leerzeichen")
-        elif len(value) > max_len:
-            self.add(field, f"höchstens {max_len} Zeichen (sind {len(value)})")
-        elif CONTROL.search(value):
-            self.add(field, "enthält Steuerzeichen")
 
     def datum(self, value: str, field: str, *, required: bool) -> date | None:
         if not value:
