@@ -39,9 +39,20 @@ _PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free right now, all different: each stays bound until all are chosen, since the
+    kernel may hand a just-released port out again."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def port_is_free(port: int) -> bool:
@@ -90,13 +101,14 @@ class StackConfig:
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kwargs) -> StackConfig:
+        ports = iter(free_ports(3 + 2 * len(SERVICES)))
         return cls(
             data_dir=data_dir,
-            broker_port=free_port(),
-            grpc_ports={s: free_port() for s in SERVICES},
-            metrics_ports={s: free_port() for s in SERVICES},
-            aggregator_metrics_port=free_port(),
-            dashboard_port=free_port(),
+            broker_port=next(ports),
+            grpc_ports={s: next(ports) for s in SERVICES},
+            metrics_ports={s: next(ports) for s in SERVICES},
+            aggregator_metrics_port=next(ports),
+            dashboard_port=next(ports),
             **kwargs,
         )
 
