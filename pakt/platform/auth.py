@@ -51,7 +51,7 @@ from cryptography.x509.verification import (
 )
 from jwt.exceptions import InvalidSubjectError
 
-from pakt.platform.errors import Unauthenticated
+from pakt.platform.errors import PermissionDenied, Unauthenticated
 
 KOMMUNE_URI_PREFIX = "urn:pakt:kommune:"
 RP_URI_PREFIX = "urn:pakt:rp:"
@@ -340,3 +340,20 @@ def caller() -> Principal:
     except LookupError:
         # Only reachable from a handler the interceptor did not authenticate: fail closed.
         raise Unauthenticated("Kein Berechtigungsnachweis für diese Anfrage geprüft.") from None
+
+
+NUR_FALLPLANUNG = (
+    "Eine Integrationsmanager-Identität gilt nur für Integrationspläne; Anträge und Mittel bearbeiten die "
+    "Kommune und die Bewilligungsstelle mit ihren eigenen Zertifikaten."
+)
+
+
+def kommune_or_operator() -> Principal:
+    """The caller of an antrag or allocation RPC: a Kommune's own systems or an operator.
+
+    An Integrationsmanager identity is for the case-plan service only; it is refused here, before
+    any Kommune check, since it carries its Kommune's AGS and would pass them."""
+    principal = caller()
+    if principal.is_integrationsmanager:
+        raise PermissionDenied(NUR_FALLPLANUNG)
+    return principal

@@ -1,5 +1,7 @@
 """gRPC entry point: authenticates the caller and hands the request to the service layer, off the
-event loop. Authorisation and validation live in the service layer."""
+event loop. Every RPC passes through _run, which refuses Integrationsmanager identities (they are
+for the case-plan service only); the rest of authorisation and validation live in the service
+layer."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
-from pakt.platform.auth import caller
+from pakt.platform.auth import kommune_or_operator
 from services.antrag.service import AntragService
 
 
@@ -16,7 +18,7 @@ class AntragServicer(antrag_pb2_grpc.AntragServiceServicer):
         self.service = service
 
     async def _run(self, context, method, request):
-        principal = caller()
+        principal = kommune_or_operator()
         return await asyncio.to_thread(method, principal, request)
 
     async def SubmitAntrag(self, request, context):

@@ -1,10 +1,12 @@
 """Who may do what with an Antrag, checked over real gRPC with TLS and signed credentials.
 
 Every RPC is called by the applicant Kommune, another Kommune, the Landkreis the applicant
-transferred Integrationsmanagement to, an operator of the Bewilligungsstelle, and a caller without
-a credential. The Antrag is put into the status the step needs first, so a refusal can only come
-from authorisation. The callers that must be refused go first: a wrongly allowed call would change
-the Antrag and show up as OK in the table.
+transferred Integrationsmanagement to, an operator of the Bewilligungsstelle, a caller without
+a credential, and Integrationsmanager of the applicant and of the Landkreis: their identities are
+for the case-plan service only and are refused on every RPC, though they carry the AGS that the
+Kommune's own systems are allowed with. The Antrag is put into the status the step needs first,
+so a refusal can only come from authorisation. The callers that must be refused go first: a
+wrongly allowed call would change the Antrag and show up as OK in the table.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
+from pakt.platform.auth import NUR_FALLPLANUNG
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from services.antrag.grpc_api import AntragServicer
@@ -32,14 +35,19 @@ OK, DENIED, UNAUTH, NOT_FOUND = "OK", "PERMISSION_DENIED", "UNAUTHENTICATED", "N
 # The callers, in the order they call: those to be refused before the one allowed to act.
 CALLERS = {
     "none": None,
+    "im_own": f"{ALTBACH}:mueller",
+    "im_landkreis": f"{ESSLINGEN_KREIS}:schmidt",
     "other": STUTTGART,
     "landkreis": ESSLINGEN_KREIS,
     "rp": "rp:sachbearbeitung",
     "own": ALTBACH,
 }
-APPLICANT = {"own": OK, "other": DENIED, "landkreis": DENIED, "rp": DENIED, "none": UNAUTH}
-OPERATOR = {"own": DENIED, "other": DENIED, "landkreis": DENIED, "rp": OK, "none": UNAUTH}
-READER = {"own": OK, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH}
+INTEGRATIONSMANAGER = ("im_own", "im_landkreis")
+# Integrationsmanager are refused everywhere, whatever their Kommune may do.
+_IM = dict.fromkeys(INTEGRATIONSMANAGER, DENIED)
+APPLICANT = {"own": OK, "other": DENIED, "landkreis": DENIED, "rp": DENIED, "none": UNAUTH, **_IM}
+OPERATOR = {"own": DENIED, "other": DENIED, "landkreis": DENIED, "rp": OK, "none": UNAUTH, **_IM}
+READER = {"own": OK, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH, **_IM}
 
 
 @pytest.fixture
@@ -147,22 +155,30 @@ RPCS = [
     Rpc("GetAntragHistory", eingegangen, lambda a: pb.GetAntragHistoryRequest(antrag_id=a.id), READER),
     Rpc("ListAntraege", eingegangen, lambda a: pb.ListAntraegeRequest(kommune_ags=ALTBACH), READER),
     Rpc("ListUebertragungen", lambda s: None, lambda a: pb.ListUebertragungenRequest(kreis_ags=ESSLINGEN_KREIS),
-        {"own": DENIED, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH}),
+        {"own": DENIED, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH, **_IM}),
 ]
+
+
+def test_the_matrix_covers_every_rpc_of_the_service():
+    methods = pb.DESCRIPTOR.services_by_name["AntragService"].methods_by_name
+    assert sorted(r.method for r in RPCS) == sorted(methods)
 
 
 @pytest.mark.parametrize("rpc", RPCS, ids=lambda r: r.method)
 def test_authorisation_matrix(setup, rpc: Rpc):
     service, server, pki = setup
     antrag = rpc.prepare(service)
-    outcomes, replies = {}, {}
+    outcomes, replies, reasons = {}, {}, {}
     for name, identity in CALLERS.items():
         try:
             replies[name] = call(server, pki, identity, rpc.method, rpc.request(antrag))
             outcomes[name] = OK
         except grpc.RpcError as err:
             outcomes[name] = err.code().name
+            reasons[name] = err.details()
     assert outcomes == rpc.expected
+    # Refused as Integrationsmanager, not by a later check that another request might pass.
+    assert {name: reasons[name] for name in INTEGRATIONSMANAGER} == dict.fromkeys(INTEGRATIONSMANAGER, NUR_FALLPLANUNG)
     if rpc.expected is READER and antrag is not None:
         # Allowed readers see the Antrag itself, not just an empty answer.
         for name in ("own", "landkreis", "rp"):
