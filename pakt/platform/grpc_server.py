@@ -109,7 +109,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):
 
 
 class GrpcServer:
-    """An aio server on one TLS port, with health (NOT_SERVING until mark_serving) and reflection.
+    """An aio server on one TLS port, with health (NOT_SERVING until set_serving) and reflection.
 
     Credentials of callers are checked against the CA in `tls`."""
 
@@ -130,9 +130,10 @@ class GrpcServer:
         await self.server.start()
         log.info("gRPC listening", extra={"address": self.address, "port": self.port})
 
-    async def mark_serving(self) -> None:
+    async def set_serving(self, serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
         for name in ["", *self.service_names]:
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await self.health.set(name, status)
 
     async def stop(self, grace_s: float) -> None:
         await self.health.enter_graceful_shutdown()

@@ -1,20 +1,36 @@
-"""Kafka clients with the project's settings: topic creation, a producer, an at-least-once consumer."""
+"""Kafka clients with the project's settings: topics, a producer, a probe of what the broker
+holds, and the one consumer every service and the reporting aggregation use.
+
+The broker is transport and may lose what it had (the local broker keeps everything in memory; a
+Kafka topic can be deleted, expire or be restored from an older backup). The consumer notices
+when the broker no longer knows where its group was and reads its partitions again from the
+beginning; handlers are idempotent, so that changes nothing but time.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from pakt.platform.events import Event, UnreadableEvent, unwrap
-from pakt.platform.metrics import EVENTS_CONSUMED
+from pakt.platform.metrics import CONSUMER_LAG, CONSUMER_REWOUND, EVENTS_CONSUMED
+from pakt.platform.readiness import Readiness
 from pakt.platform.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+# How often a consumer checks that the broker still knows where its group was.
+CHECK_INTERVAL_S = 2.0
+# A probe that takes longer counts as an unreachable broker.
+PROBE_TIMEOUT_S = 3.0
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> None:
@@ -34,6 +50,7 @@ async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> None:
                 await admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass  # another service created it meanwhile
+            log.info("topics created", extra={"topics": [t.name for t in missing]})
     finally:
         await admin.close()
 
@@ -50,82 +67,252 @@ def make_producer(settings: KafkaSettings, request_timeout_ms: int = 40000) -> A
     )
 
 
-def make_consumer(settings: KafkaSettings, group_id: str, topics: Iterable[str]) -> AIOKafkaConsumer:
+def make_consumer(settings: KafkaSettings, group_id: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        *topics,
         bootstrap_servers=settings.bootstrap_servers,
         security_protocol=settings.security_protocol,
         group_id=group_id,
         enable_auto_commit=False,
+        # Also where a group resumes whose committed offsets the broker has lost: nothing skipped.
         auto_offset_reset="earliest",
         rebalance_timeout_ms=settings.rebalance_timeout_ms,
     )
 
 
-Handler = Callable[[ConsumerRecord], Awaitable[str]]
+@dataclass(frozen=True)
+class BrokerView:
+    """What the broker says it holds: its cluster id and the partitions of the topics asked for
+    (a topic it does not have is missing from `partitions`)."""
+
+    cluster_id: str
+    partitions: dict[str, int]
+
+    def missing(self, topics: Iterable[str]) -> list[str]:
+        return [t for t in topics if t not in self.partitions]
 
 
-async def consume(consumer: AIOKafkaConsumer, handle: Handler, stop: asyncio.Event) -> None:
-    """At-least-once: commit a record's offset only after its handler succeeded.
-
-    The handler returns an outcome label for metrics. When it raises, the consumer rewinds to that
-    record and retries after a pause, so a transient database or network fault loses nothing;
-    handlers are idempotent, so a retry never counts twice.
-    """
-    backoff = 0.5
-    while not stop.is_set():
-        batches = await consumer.getmany(timeout_ms=500)
-        for tp, records in batches.items():
-            next_offset = None
-            for record in records:
-                try:
-                    outcome = await handle(record)
-                except Exception:
-                    log.exception(
-                        "event handling failed, retrying",
-                        extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset},
-                    )
-                    consumer.seek(tp, record.offset)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10)
-                    break
-                backoff = 0.5
-                EVENTS_CONSUMED.labels(tp.topic, outcome).inc()
-                next_offset = record.offset + 1
-            if next_offset is not None:
-                await _commit(consumer, tp, next_offset)
+async def probe(client: AIOKafkaClient, topics: Iterable[str]) -> BrokerView:
+    """Ask the broker about the topics without creating them; raises KafkaError or TimeoutError
+    when it cannot be reached within PROBE_TIMEOUT_S."""
+    node = client.get_random_node()
+    if node is None:
+        raise KafkaError("no broker known")
+    request = MetadataRequest(list(topics), allow_auto_topic_creation=False)
+    response = await asyncio.wait_for(client.send(node, request), PROBE_TIMEOUT_S)
+    partitions = {
+        topic: len(parts) for error, topic, _internal, parts, *_ in response.topics if error == 0 and parts
+    }
+    return BrokerView(cluster_id=getattr(response, "cluster_id", "") or "", partitions=partitions)
 
 
-async def _commit(consumer: AIOKafkaConsumer, tp, offset: int) -> None:
-    try:
-        await consumer.commit({tp: offset})
-    except KafkaError as exc:
-        # A rebalance took the partition away; its new owner re-reads from the last commit.
-        log.warning("offset commit failed", extra={"topic": tp.topic, "error": str(exc)})
+class Backoff:
+    """Exponential pauses between attempts: 0.5 s doubling up to 10 s, reset after a success."""
 
+    def __init__(self, first_s: float = 0.5, max_s: float = 10.0) -> None:
+        self.first_s, self.max_s = first_s, max_s
+        self.next_s = first_s
 
-async def run_consumer(
-    settings: KafkaSettings,
-    group_id: str,
-    topics: Iterable[str],
-    on_event: Callable[[Event], Awaitable[str]],
-    stop: asyncio.Event,
-) -> None:
-    """Consume Envelopes until stop; unreadable records are logged and skipped, not retried."""
+    def reset(self) -> None:
+        self.next_s = self.first_s
 
-    async def handle(record: ConsumerRecord) -> str:
+    async def wait(self, stop: asyncio.Event) -> None:
         try:
-            event = unwrap(record.value)
-        except UnreadableEvent as exc:
-            log.warning(
-                "unreadable event skipped", extra={"topic": record.topic, "offset": record.offset, "error": str(exc)}
-            )
-            return "unreadable"
-        return await on_event(event)
+            await asyncio.wait_for(stop.wait(), self.next_s)
+        except TimeoutError:
+            pass
+        self.next_s = min(self.next_s * 2, self.max_s)
 
-    consumer = make_consumer(settings, group_id, topics)
-    await consumer.start()
+
+EventHandler = Callable[[Event], Awaitable[str]]
+
+
+class EventConsumer:
+    """At-least-once consumption of Envelopes by one consumer group, recovering by itself.
+
+    - A record's offset is committed only after its handler succeeded; a failing handler is
+      retried with backoff from that record, so nothing is skipped.
+    - Unreadable records are logged and skipped, not retried.
+    - Every CHECK_INTERVAL_S it probes the broker: unreachable or missing topics make the process
+      not ready (with the reason); where topic creation is on, missing topics are created with the
+      configured partitions. When the broker's cluster id changed, or the group's committed offset
+      on the broker fell below what this consumer committed, the broker has lost its place: the
+      consumer reads its partitions again from the beginning (handlers are idempotent).
+    - Lag behind the partitions' end is exported per group and topic.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        group_id: str,
+        topics: Iterable[str],
+        on_event: EventHandler,
+        readiness: Readiness | None = None,
+    ) -> None:
+        self.settings = settings
+        self.group_id = group_id
+        self.topics = list(topics)
+        self.on_event = on_event
+        self.readiness = readiness or Readiness()
+        self.component = f"consumer:{group_id}"
+        self._cluster_id: str | None = None
+        self._committed: dict[TopicPartition, int] = {}
+        self._next: dict[TopicPartition, int] = {}
+        self.rewinds = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            consumer = make_consumer(self.settings, self.group_id)
+            try:
+                await asyncio.wait_for(consumer.start(), 30)
+            except (KafkaError, TimeoutError, OSError) as exc:
+                self.readiness.problem(self.component, "broker_unreachable", "Kafka nicht erreichbar")
+                log.warning("consumer cannot start, retrying", extra={"group": self.group_id, "error": repr(exc)})
+                await _stop_quietly(consumer)
+                await backoff.wait(stop)
+                continue
+            backoff.reset()
+            try:
+                await self._consume(consumer, stop)
+            finally:
+                await _stop_quietly(consumer)
+
+    async def _consume(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
+        consumer.subscribe(self.topics, listener=_Forget(self))
+        backoff = Backoff()
+        last_check = 0.0
+        while not stop.is_set():
+            if time.monotonic() - last_check >= CHECK_INTERVAL_S:
+                last_check = time.monotonic()
+                await self._check(consumer)
+            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
+            failed = False
+            for tp, records in batches.items():
+                done = None
+                for record in records:
+                    try:
+                        outcome = await self._handle(record.value)
+                    except Exception:
+                        log.exception(
+                            "event handling failed, retrying",
+                            extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset},
+                        )
+                        self.readiness.problem(
+                            self.component + ":handler", "handler_failing", "Ereignisse können nicht angewandt werden"
+                        )
+                        consumer.seek(tp, record.offset)
+                        failed = True
+                        break
+                    EVENTS_CONSUMED.labels(tp.topic, outcome).inc()
+                    done = record.offset + 1
+                if done is not None:
+                    self._next[tp] = done
+                    await self._commit(consumer, tp, done)
+            if failed:
+                await backoff.wait(stop)
+            else:
+                if batches:
+                    self.readiness.ok(self.component + ":handler")
+                backoff.reset()
+            self._export_lag(consumer)
+
+    async def _handle(self, value: bytes) -> str:
+        try:
+            event = unwrap(value)
+        except UnreadableEvent as exc:
+            log.warning("unreadable event skipped", extra={"group": self.group_id, "error": str(exc)})
+            return "unreadable"
+        return await self.on_event(event)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        try:
+            await consumer.commit({tp: offset})
+            self._committed[tp] = offset
+        except KafkaError as exc:
+            # A rebalance took the partition away (its new owner re-reads from the last commit),
+            # or the broker is away: the next commit covers this one.
+            log.warning("offset commit failed", extra={"topic": tp.topic, "error": repr(exc)})
+
+    async def _check(self, consumer: AIOKafkaConsumer) -> None:
+        """Probe the broker; rewind where it has lost this group's place."""
+        try:
+            view = await probe(consumer._client, self.topics)
+        except (KafkaError, TimeoutError, OSError):
+            self.readiness.problem(self.component, "broker_unreachable", "Kafka nicht erreichbar")
+            return
+        missing = view.missing(self.topics)
+        if missing and self.settings.create_topics:
+            try:
+                await ensure_topics(self.settings, missing)
+            except (KafkaError, OSError) as exc:
+                log.warning("topics could not be created", extra={"topics": missing, "error": repr(exc)})
+        elif missing:
+            self.readiness.problem(
+                self.component, "topic_missing", f"Topic fehlt auf dem Broker: {', '.join(missing)}"
+            )
+            return
+        if self._cluster_id is not None and view.cluster_id != self._cluster_id:
+            log.warning(
+                "the broker is another cluster now; reading every partition again from the beginning",
+                extra={"group": self.group_id, "was": self._cluster_id, "now": view.cluster_id},
+            )
+            await self._rewind(consumer, consumer.assignment())
+        self._cluster_id = view.cluster_id
+        lost = []
+        for tp, mine in list(self._committed.items()):
+            if tp not in consumer.assignment():
+                continue
+            try:
+                theirs = await asyncio.wait_for(consumer.committed(tp), PROBE_TIMEOUT_S)
+            except (KafkaError, TimeoutError):
+                return  # the coordinator is moving; check again next time
+            if theirs is None or theirs < mine:
+                lost.append(tp)
+        if lost:
+            log.warning(
+                "the broker lost the group's committed offsets; reading those partitions again",
+                extra={"group": self.group_id, "partitions": [f"{tp.topic}/{tp.partition}" for tp in lost]},
+            )
+            await self._rewind(consumer, lost)
+        self.readiness.ok(self.component)
+
+    async def _rewind(self, consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]) -> None:
+        partitions = list(partitions)
+        if partitions:
+            await consumer.seek_to_beginning(*partitions)
+        for tp in partitions:
+            self._committed.pop(tp, None)
+            self._next.pop(tp, None)
+        self.rewinds += 1
+        CONSUMER_REWOUND.labels(self.group_id).inc()
+
+    def _export_lag(self, consumer: AIOKafkaConsumer) -> None:
+        lag: dict[str, int] = dict.fromkeys(self.topics, 0)
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None and tp in self._next:
+                lag[tp.topic] = lag.get(tp.topic, 0) + max(0, highwater - self._next[tp])
+        for topic, value in lag.items():
+            CONSUMER_LAG.labels(self.group_id, topic).set(value)
+
+
+class _Forget(ConsumerRebalanceListener):
+    """Partitions that change hands: what this consumer committed for them says nothing any more."""
+
+    def __init__(self, owner: EventConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        for tp in revoked:
+            self.owner._committed.pop(tp, None)
+            self.owner._next.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        pass
+
+
+async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
     try:
-        await consume(consumer, handle, stop)
-    finally:
         await consumer.stop()
+    except Exception as exc:  # stopping after a failed start may fail too; nothing is left to do
+        log.debug("consumer stop failed", extra={"error": repr(exc)})

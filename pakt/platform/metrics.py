@@ -21,6 +21,25 @@ EVENTS_CONSUMED = Counter(
     "pakt_events_consumed_total", "Events consumed, by outcome (applied, duplicate, ignored)", ["topic", "outcome"]
 )
 OUTBOX_PENDING = Gauge("pakt_outbox_pending_events", "Events written to the outbox and not yet published")
+OUTBOX_OLDEST_AGE = Gauge(
+    "pakt_outbox_oldest_pending_age_seconds", "Age of the oldest event in the outbox not yet published (0: none)"
+)
+OUTBOX_REPUBLISHED = Counter(
+    "pakt_outbox_republished_total",
+    "Events queued again from the outbox because the broker no longer had them, by topic",
+    ["topic"],
+)
+CONSUMER_LAG = Gauge(
+    "pakt_consumer_lag_events", "Events on the broker not yet applied by the consumer group", ["group", "topic"]
+)
+CONSUMER_REWOUND = Counter(
+    "pakt_consumer_rewound_total",
+    "Times a consumer read its partitions again from the beginning because the broker lost its place",
+    ["group"],
+)
+NOT_READY = Gauge(
+    "pakt_not_ready", "1 while a component keeps the process from serving, by component and reason", ["component", "reason"]
+)
 
 
 def serve_metrics(host: str, port: int) -> None:

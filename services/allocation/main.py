@@ -11,14 +11,14 @@ from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers the payload types
 from pakt.platform import events
 from pakt.platform.errors import FailedPrecondition
-from pakt.platform.kafka import run_consumer
+from pakt.platform.kafka import EventConsumer, make_producer
 from pakt.platform.outbox import OutboxRelay
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
 from services.allocation.erhebung import ErhebungImport
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.service import AllocationService
-from services.allocation.tables import outbox
+from services.allocation.tables import outbox, outbox_relay_state
 from services.allocation.umverteilung import Umverteilung
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ async def main(stop: asyncio.Event) -> None:
     runtime = ServiceRuntime(
         ServiceSettings.from_env("allocation"), MIGRATIONS, ["pakt.allocation.v1.AllocationService"]
     )
-    relay = OutboxRelay(runtime.engine, outbox, runtime.use_producer())
+    kafka = runtime.settings.kafka
+    relay = OutboxRelay(runtime.engine, outbox, outbox_relay_state, make_producer(kafka), kafka, runtime.readiness)
     service = AllocationService(runtime.engine, on_events=relay.wake)
     servicer = AllocationServicer(service, ErhebungImport(runtime.engine, service), Umverteilung(service))
     allocation_pb2_grpc.add_AllocationServiceServicer_to_server(servicer, runtime.server.server)
@@ -55,11 +56,9 @@ async def main(stop: asyncio.Event) -> None:
     async def on_event(event: events.Event) -> str:
         return await asyncio.to_thread(service.apply_antrag_event, event)
 
-    async def consume_antraege(task_stop: asyncio.Event) -> None:
-        await run_consumer(runtime.settings.kafka, "allocation", [events.ANTRAG_EVENTS], on_event, task_stop)
-
+    antraege = EventConsumer(kafka, "allocation", [events.ANTRAG_EVENTS], on_event, runtime.readiness)
     runtime.add_task("outbox-relay", relay.run)
-    runtime.add_task("antrag-consumer", consume_antraege)
+    runtime.add_task("antrag-consumer", antraege.run)
     runtime.add_task("parameter-follower", follow_parameters)
     await runtime.run(stop, topics=events.ALL_TOPICS, on_ready=prepare)
 

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 
 from pakt.platform.inbox import inbox_table
-from pakt.platform.outbox import outbox_table
+from pakt.platform.outbox import outbox_table, relay_state_table
 
 metadata = MetaData()
 
@@ -145,3 +145,4 @@ bindung = Table(
 
 inbox = inbox_table(metadata)
 outbox = outbox_table(metadata)
+outbox_relay_state = relay_state_table(metadata)

@@ -8,20 +8,21 @@ from pathlib import Path
 from pakt.allocation.v1 import events_pb2 as allocation_events  # registers the payload types
 from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.platform import events
-from pakt.platform.kafka import run_consumer
+from pakt.platform.kafka import EventConsumer, make_producer
 from pakt.platform.outbox import OutboxRelay
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.service import AntragService
-from services.antrag.tables import outbox
+from services.antrag.tables import outbox, outbox_relay_state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def main(stop: asyncio.Event) -> None:
     runtime = ServiceRuntime(ServiceSettings.from_env("antrag"), MIGRATIONS, ["pakt.antrag.v1.AntragService"])
-    relay = OutboxRelay(runtime.engine, outbox, runtime.use_producer())
+    kafka = runtime.settings.kafka
+    relay = OutboxRelay(runtime.engine, outbox, outbox_relay_state, make_producer(kafka), kafka, runtime.readiness)
     service = AntragService(runtime.engine, on_events=relay.wake)
     antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), runtime.server.server)
 
@@ -30,11 +31,9 @@ async def main(stop: asyncio.Event) -> None:
             return "ignored"
         return await asyncio.to_thread(service.apply_bescheid, event.envelope, event.payload)
 
-    async def consume_bescheide(task_stop: asyncio.Event) -> None:
-        await run_consumer(runtime.settings.kafka, "antrag", [events.ALLOCATION_EVENTS], on_event, task_stop)
-
+    bescheide = EventConsumer(kafka, "antrag", [events.ALLOCATION_EVENTS], on_event, runtime.readiness)
     runtime.add_task("outbox-relay", relay.run)
-    runtime.add_task("bescheid-consumer", consume_bescheide)
+    runtime.add_task("bescheid-consumer", bescheide.run)
     await runtime.run(stop, topics=events.ALL_TOPICS)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
 
 from pakt.platform.inbox import inbox_table
 from pakt.platform.db import AUTO_ID
-from pakt.platform.outbox import outbox_table
+from pakt.platform.outbox import outbox_table, relay_state_table
 
 metadata = MetaData()
 
@@ -131,3 +131,4 @@ idempotenzschluessel = Table(
 
 inbox = inbox_table(metadata)
 outbox = outbox_table(metadata)
+outbox_relay_state = relay_state_table(metadata)

@@ -11,13 +11,14 @@ from sqlalchemy import event
 
 from pakt.caseplan.v1 import caseplan_pb2, caseplan_pb2_grpc
 from pakt.platform import events
+from pakt.platform.kafka import make_producer
 from pakt.platform.outbox import OutboxRelay
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
 from services.caseplan.crypto import FieldCipher, Keyring
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.service import Aufbewahrung, CasePlanService
-from services.caseplan.tables import outbox
+from services.caseplan.tables import outbox, outbox_relay_state
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ async def main(stop: asyncio.Event) -> None:
     if runtime.engine.dialect.name == "sqlite":
         # Deleted rows are overwritten in the file, so erased ciphertexts do not linger in free pages.
         event.listen(runtime.engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA secure_delete=ON"))
-    relay = OutboxRelay(runtime.engine, outbox, runtime.use_producer())
+    kafka = runtime.settings.kafka
+    relay = OutboxRelay(runtime.engine, outbox, outbox_relay_state, make_producer(kafka), kafka, runtime.readiness)
     service = CasePlanService(runtime.engine, cipher, on_events=relay.wake)
     caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(service), runtime.server.server)
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from pakt.platform.db import AUTO_ID
-from pakt.platform.outbox import outbox_table
+from pakt.platform.outbox import outbox_table, relay_state_table
 from services.caseplan.audit import audit_table
 
 STATUS_OFFEN = "offen"
@@ -130,3 +130,4 @@ idempotenzschluessel = Table(
 
 zugriffsprotokoll = audit_table(metadata)
 outbox = outbox_table(metadata)
+outbox_relay_state = relay_state_table(metadata)

@@ -1,5 +1,5 @@
 """An Antrag submitted with the CLI is decided by allocation and shows up, to the cent, in the
-utilisation report: every hop (gRPC, outbox, Kafka, allocation, Bescheid, Faust, reporting) real."""
+utilisation report: every hop (gRPC, outbox, Kafka, allocation, Bescheid, aggregation, reporting) real."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Integrationspläne created over gRPC by Integrationsmanager reach the Integrationsmanagement
-report through the outbox, Kafka and the Faust aggregation, with small cells withheld: every hop
+report through the outbox, Kafka and the reporting aggregation, with small cells withheld: every hop
 real, on the stack `pakt up` starts."""
 
 from __future__ import annotations

@@ -294,7 +294,7 @@ def test_certificate_without_exactly_one_identity_is_unauthenticated(pki, san):
 
 def test_health_and_reflection_need_no_credential(pki):
     async def scenario(server: _Server) -> None:
-        await server.grpc.mark_serving()
+        await server.grpc.set_serving(True)
         async with grpc.aio.secure_channel(server.target, channel_credentials(pki.ca_cert, None)) as channel:
             reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
             assert reply.status == health_pb2.HealthCheckResponse.SERVING

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
@@ -23,11 +24,13 @@ from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.platform.db import make_engine
 from pakt.platform.events import ANTRAG_EVENTS, unwrap, wrap
 from pakt.platform.kafka import ensure_topics, make_producer
-from pakt.platform.outbox import OutboxRelay, enqueue, outbox_table
+from pakt.platform.outbox import OutboxRelay, enqueue, outbox_table, relay_state_table
 from pakt.platform.outbox import log as outbox_log
+from pakt.platform.readiness import Readiness
 from services.antrag.main import MIGRATIONS as ANTRAG_MIGRATIONS
 from services.antrag.service import AntragService
 from services.antrag.tables import outbox as antrag_outbox
+from services.antrag.tables import outbox_relay_state as antrag_relay_state
 from tests.antraege import ALTBACH, ESSLINGEN, RP, STUTTGART, kommune, rid, submission
 from tests.databases import migrated_engine
 
@@ -56,12 +59,19 @@ def _events(keys: int, versions: Iterable[int]) -> list[Envelope]:
     return [_event(f"antrag-{k:02d}", v) for v in versions for k in range(keys)]
 
 
-def _outbox_database(url: str) -> tuple[Engine, Table]:
+def _outbox_database(url: str) -> tuple[Engine, Table, Table]:
     metadata = MetaData()
     outbox = outbox_table(metadata)
+    state = relay_state_table(metadata)
     engine = make_engine(url)
     metadata.create_all(engine)
-    return engine, outbox
+    return engine, outbox, state
+
+
+def _relay(engine: Engine, outbox: Table, state: Table, settings, **options) -> OutboxRelay:
+    """A relay with its own producer, which it starts and stops itself."""
+    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
+    return OutboxRelay(engine, outbox, state, producer, settings, **options)
 
 
 def _enqueue(engine: Engine, outbox: Table, envelopes: list[Envelope], topic: str = TOPIC) -> None:
@@ -138,12 +148,10 @@ def test_events_outlast_a_broker_outage_and_arrive_once_each_in_order(db_url, ta
 
 
 async def _broker_outage(db_url, tansu, caplog) -> None:
-    engine, outbox = _outbox_database(db_url)
+    engine, outbox, state = _outbox_database(db_url)
     settings = tansu.settings(topic_partitions=PARTITIONS)
     await ensure_topics(settings, [TOPIC])
-    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
-    await producer.start()
-    relay = OutboxRelay(engine, outbox, producer)
+    relay = _relay(engine, outbox, state, settings)
     try:
         async with _running(relay):
             before = _events(20, [1])
@@ -164,12 +172,12 @@ async def _broker_outage(db_url, tansu, caplog) -> None:
             )
             assert _pending(engine, outbox) == len(during)
 
-            # Same address; the topic as a broker that keeps its topics would still have it.
+            # Same address, empty: what it had acknowledged before is gone, and is published again.
             tansu.restart(topics={TOPIC: PARTITIONS})
             await _eventually(lambda: _pending(engine, outbox) == 0, "backlog published after the outage")
-        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), during)
+            await _eventually(lambda: relay.republished == len(before), "the lost events queued again")
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), before + during)
     finally:
-        await producer.stop()
         engine.dispose()
 
 
@@ -178,14 +186,13 @@ def test_acknowledged_events_are_marked_while_another_topic_fails(db_url, tansu)
 
 
 async def _failing_topic(db_url, tansu) -> None:
-    # The broker refuses this name, as Kafka refuses a topic it lacks where auto-creation is off.
-    refused = "pakt.test.no such topic"
-    engine, outbox = _outbox_database(db_url)
-    settings = tansu.settings(topic_partitions=PARTITIONS)
-    await ensure_topics(settings, [TOPIC])
-    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
-    await producer.start()
-    relay = OutboxRelay(engine, outbox, producer)
+    # Production: topics are declared by the platform team, and the services create none.
+    refused = "pakt.test.not.declared"
+    engine, outbox, state = _outbox_database(db_url)
+    settings = replace(tansu.settings(topic_partitions=PARTITIONS), create_topics=False)
+    await ensure_topics(tansu.settings(topic_partitions=PARTITIONS), [TOPIC])
+    readiness = Readiness()
+    relay = _relay(engine, outbox, state, settings, readiness=readiness)
     try:
         first, stuck = _events(6, range(1, 6)), _events(6, range(1, 6))
         for good, bad in zip(first, stuck, strict=True):
@@ -199,9 +206,11 @@ async def _failing_topic(db_url, tansu) -> None:
             relay.wake()
             await _eventually(lambda: _pending(engine, outbox, TOPIC) == 0, "later events published")
         assert _pending(engine, outbox, refused) == len(stuck)
+        # The process says why it is not ready, and the relay waits for the topic.
+        assert readiness.problems()["outbox-relay:topics"].reason == "topic_missing"
+        assert refused in readiness.problems()["outbox-relay:topics"].text
         _assert_once_each_in_order(await _read_topic(tansu.bootstrap), first + later)
     finally:
-        await producer.stop()
         engine.dispose()
 
 
@@ -225,15 +234,12 @@ def test_one_replica_publishes_and_another_takes_over(postgres_url, tansu):
 
 async def _replicas(postgres_url, tansu) -> None:
     """Replicas are relays with their own engine and producer on one database."""
-    engine, outbox = _outbox_database(postgres_url)
+    engine, outbox, state = _outbox_database(postgres_url)
     engines = [make_engine(postgres_url) for _ in range(2)]
     settings = tansu.settings(topic_partitions=PARTITIONS)
     await ensure_topics(settings, [TOPIC])
-    producers = [make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS) for _ in range(2)]
-    for producer in producers:
-        await producer.start()
-    first, second = (OutboxRelay(e, outbox, p) for e, p in zip(engines, producers, strict=True))
-    third = OutboxRelay(engines[0], outbox, producers[0])  # the first replica, restarted
+    first, second = (_relay(e, outbox, state, settings) for e in engines)
+    third = _relay(engines[0], outbox, state, settings)  # the first replica, restarted
     published: list[Envelope] = []
 
     async def publish(envelopes: list[Envelope], *relays: OutboxRelay) -> None:
@@ -265,8 +271,6 @@ async def _replicas(postgres_url, tansu) -> None:
                 await publish(_events(10, range(9, 13)), second, third)
         _assert_once_each_in_order(await _read_topic(tansu.bootstrap), published)
     finally:
-        for producer in producers:
-            await producer.stop()
         for e in (engine, *engines):
             e.dispose()
 
@@ -279,32 +283,107 @@ async def _antraege_during_outage(db_url, tansu, caplog) -> None:
     """The antrag service as it runs: its use cases write the outbox, its relay publishes it."""
     settings = tansu.settings(topic_partitions=PARTITIONS)
     await ensure_topics(settings, [ANTRAG_EVENTS])
-    producer = make_producer(settings, request_timeout_ms=REQUEST_TIMEOUT_MS)
-    await producer.start()
     with migrated_engine(db_url, ANTRAG_MIGRATIONS) as engine:
-        relay = OutboxRelay(engine, antrag_outbox, producer)
+        relay = _relay(engine, antrag_outbox, antrag_relay_state, settings)
         service = AntragService(engine, on_events=relay.wake)
-        try:
-            async with _running(relay):
-                caplog.clear()
-                tansu.stop()
-                for who in (STUTTGART, ESSLINGEN, ALTBACH, STUTTGART):
-                    a = await asyncio.to_thread(service.submit, kommune(who), submission(antragsteller_ags=who))
-                    for step, request in (
-                        (service.begin_pruefung, pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.antrag.id)),
-                        (service.complete_pruefung, pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.antrag.id)),
-                    ):
-                        await asyncio.to_thread(step, RP, request)
-                await _eventually(
-                    lambda: any(r.name == outbox_log.name and r.levelno >= logging.WARNING for r in caplog.records),
-                    "the relay reports a failed attempt while the broker is down",
-                )
-                assert _pending(engine, antrag_outbox) == 12
-                tansu.restart(topics={ANTRAG_EVENTS: PARTITIONS})
-                await _eventually(lambda: _pending(engine, antrag_outbox) == 0, "backlog published after the outage")
-            with engine.connect() as conn:
-                written = [unwrap(p).envelope for p in conn.execute(select(antrag_outbox.c.payload)).scalars()]
-            _assert_once_each_in_order(await _read_topic(tansu.bootstrap, ANTRAG_EVENTS), written)
-            assert sorted({e.aggregate_version for e in written}) == [1, 2, 3]
-        finally:
-            await producer.stop()
+        async with _running(relay):
+            caplog.clear()
+            tansu.stop()
+            for who in (STUTTGART, ESSLINGEN, ALTBACH, STUTTGART):
+                a = await asyncio.to_thread(service.submit, kommune(who), submission(antragsteller_ags=who))
+                for step, request in (
+                    (service.begin_pruefung, pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.antrag.id)),
+                    (service.complete_pruefung, pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.antrag.id)),
+                ):
+                    await asyncio.to_thread(step, RP, request)
+            await _eventually(
+                lambda: any(r.name == outbox_log.name and r.levelno >= logging.WARNING for r in caplog.records),
+                "the relay reports a failed attempt while the broker is down",
+            )
+            assert _pending(engine, antrag_outbox) == 12
+            tansu.restart(topics={ANTRAG_EVENTS: PARTITIONS})
+            await _eventually(lambda: _pending(engine, antrag_outbox) == 0, "backlog published after the outage")
+        with engine.connect() as conn:
+            written = [unwrap(p).envelope for p in conn.execute(select(antrag_outbox.c.payload)).scalars()]
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap, ANTRAG_EVENTS), written)
+        assert sorted({e.aggregate_version for e in written}) == [1, 2, 3]
+
+
+def test_a_broker_restarted_empty_is_refilled_from_the_outbox_while_idle(db_url, tansu):
+    asyncio.run(_refilled_while_idle(db_url, tansu))
+
+
+async def _refilled_while_idle(db_url, tansu) -> None:
+    """Nothing new is written: the relay notices by itself that the broker forgot, re-creates the
+    topic with the configured partitions and publishes the whole history again, in order."""
+    engine, outbox, state = _outbox_database(db_url)
+    settings = tansu.settings(topic_partitions=PARTITIONS)
+    relay = _relay(engine, outbox, state, settings)
+    history = _events(12, range(1, 4))
+    try:
+        async with _running(relay):
+            _enqueue(engine, outbox, history)
+            relay.wake()
+            await _eventually(lambda: _pending(engine, outbox) == 0, "history published")
+            tansu.restart()  # empty, no topics, another cluster id
+            await _eventually(lambda: relay.republished == len(history), "the forgotten history queued again")
+            await _eventually(lambda: _pending(engine, outbox) == 0, "and published again")
+        records = await _read_topic(tansu.bootstrap)
+        assert {r.partition for r in records} <= set(range(PARTITIONS))
+        _assert_once_each_in_order(records, history)
+    finally:
+        engine.dispose()
+
+
+def test_a_partition_that_ends_below_what_it_acknowledged_is_published_again(db_url, tansu):
+    asyncio.run(_lower_end_offsets(db_url, tansu))
+
+
+async def _lower_end_offsets(db_url, tansu) -> None:
+    """Same cluster id, same topic, fewer records (a topic restored from an older backup): the end
+    offsets give it away."""
+    engine, outbox, state = _outbox_database(db_url)
+    settings = tansu.settings(topic_partitions=PARTITIONS)
+    tansu.restart(topics={TOPIC: PARTITIONS}, cluster_id="pakt-test-fixed")
+    relay = _relay(engine, outbox, state, settings)
+    history = _events(8, range(1, 3))
+    try:
+        async with _running(relay):
+            _enqueue(engine, outbox, history)
+            relay.wake()
+            await _eventually(lambda: _pending(engine, outbox) == 0, "history published")
+            tansu.restart(topics={TOPIC: PARTITIONS}, cluster_id="pakt-test-fixed")
+            await _eventually(lambda: relay.republished == len(history), "the lost records noticed")
+            await _eventually(lambda: _pending(engine, outbox) == 0, "and published again")
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), history)
+    finally:
+        engine.dispose()
+
+
+def test_where_topics_are_not_created_the_relay_waits_for_them_and_then_refills(db_url, tansu):
+    asyncio.run(_waits_for_declared_topic(db_url, tansu))
+
+
+async def _waits_for_declared_topic(db_url, tansu) -> None:
+    engine, outbox, state = _outbox_database(db_url)
+    settings = replace(tansu.settings(topic_partitions=PARTITIONS), create_topics=False)
+    tansu.restart(topics={TOPIC: PARTITIONS})
+    readiness = Readiness()
+    relay = _relay(engine, outbox, state, settings, readiness=readiness)
+    history = _events(6, range(1, 3))
+    try:
+        async with _running(relay):
+            _enqueue(engine, outbox, history)
+            relay.wake()
+            await _eventually(lambda: _pending(engine, outbox) == 0, "history published")
+            tansu.restart()  # the topic is gone, and this relay may not create it
+            await _eventually(lambda: "outbox-relay:topics" in readiness.problems(), "not ready: topic missing")
+            assert readiness.problems()["outbox-relay:topics"].reason == "topic_missing"
+            await asyncio.sleep(1)
+            assert _pending(engine, outbox) == len(history)  # queued again, waiting for the topic
+            tansu.create_topic(TOPIC, PARTITIONS)  # the platform team declares it again
+            await _eventually(lambda: _pending(engine, outbox) == 0, "published once the topic is back")
+            await _eventually(lambda: readiness.ready, "ready again")
+        _assert_once_each_in_order(await _read_topic(tansu.bootstrap), history)
+    finally:
+        engine.dispose()
