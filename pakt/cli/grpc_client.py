@@ -89,22 +89,37 @@ def describe(err: grpc.RpcError, target: str) -> str:
         )
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"Dienst unter {target} antwortet nicht rechtzeitig."
-    status = rpc_status.from_call(err)
-    if status is not None:
-        lines = []
-        for detail in status.details:
-            bad_request = error_details_pb2.BadRequest()
-            if detail.Unpack(bad_request):
-                lines += [f"  {v.field}: {v.description}" for v in bad_request.field_violations]
-        if lines:
-            return "Ungültige Eingabe:\n" + "\n".join(lines)
+    lines = [
+        f"  {v.field}: {v.description}" if v.field else f"  {v.description}" for v in _field_violations(err)
+    ]
+    if lines:
+        return f"Ungültige Eingabe: {err.details()}\n" + "\n".join(lines)
     labels = {
         grpc.StatusCode.NOT_FOUND: "Nicht gefunden",
         grpc.StatusCode.INVALID_ARGUMENT: "Ungültige Eingabe",
         grpc.StatusCode.FAILED_PRECONDITION: "Nicht möglich",
         grpc.StatusCode.PERMISSION_DENIED: "Keine Berechtigung",
+        grpc.StatusCode.RESOURCE_EXHAUSTED: "Grenze überschritten",
+        grpc.StatusCode.INTERNAL: "Interner Fehler des Dienstes",
+        grpc.StatusCode.UNKNOWN: "Unbekannter Fehler des Dienstes",
     }
-    return f"{labels.get(code, 'Fehler ' + code.name)}: {err.details()}"
+    label = labels.get(code, "Fehler")
+    return f"{label} ({code.name}): {err.details() or 'ohne Meldung'}"
+
+
+def _field_violations(err: grpc.RpcError) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    """The google.rpc.BadRequest violations of a failed call; none if its details are missing or do
+    not fit the call (grpc_status raises ValueError when their code differs from the call's)."""
+    try:
+        status = rpc_status.from_call(err)
+    except ValueError:
+        return []
+    found = []
+    for detail in status.details if status is not None else []:
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            found += bad_request.field_violations
+    return found
 
 
 def call(target: str, stub_class, method: str, request, identity: str | None = None):

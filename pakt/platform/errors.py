@@ -18,11 +18,24 @@ class DomainError(Exception):
 
 
 class InvalidArgument(DomainError):
+    """Bad input. The violations travel as google.rpc.BadRequest details, each once; the message
+    only counts them, so that a long list is not sent twice (grpc_server.py caps the details)."""
+
     def __init__(self, violations: list[FieldViolation]) -> None:
         self.violations = violations
-        super().__init__(
-            "Ungültige Eingabe: " + "; ".join(f"{v.field}: {v.description}" for v in violations)
-        )
+        super().__init__(ungueltige_angaben(len(violations)))
+
+
+def ungueltige_angaben(n: int) -> str:
+    """The status message of an INVALID_ARGUMENT: how many violations, not what they are."""
+    if n == 1:
+        return "1 Angabe ist ungültig; Einzelheiten in den Details."
+    return f"{zahl(n)} Angaben sind ungültig; Einzelheiten in den Details."
+
+
+def zahl(n: int) -> str:
+    """A count as German readers write it: 1.001."""
+    return f"{n:,}".replace(",", ".")
 
 
 # An idempotency key as every mutating RPC takes it (a UUID is best).

@@ -4,7 +4,7 @@ error mapping.
 Every call except health and reflection must carry a credential (pakt.platform.auth); handlers get
 its principal from pakt.platform.auth.caller(). Service code raises pakt.platform.errors; the
 interceptor turns them into status codes, with google.rpc.BadRequest field violations for
-INVALID_ARGUMENT.
+INVALID_ARGUMENT (as many as fit into the trailers, the rest counted).
 """
 
 from __future__ import annotations
@@ -32,17 +32,23 @@ TRACE_HEADER = "x-trace-id"
 PUBLIC_SERVICES = frozenset({health.SERVICE_NAME, reflection.SERVICE_NAME})
 
 
+# A refusal travels in the trailers: its message as grpc-message, its details base64-encoded as
+# grpc-status-details-bin. C-core clients refuse metadata above 16 KiB, and above 8 KiB at random
+# (grpc.max_metadata_size), so the encoded status stays at 4 KiB (5.5 KiB in base64) and lists at
+# most 100 violations; a last violation counts the rest.
+MAX_STATUS_BYTES = 4096
+MAX_VIOLATIONS = 100
+MAX_MESSAGE_CHARS = 1000
+MAX_FIELD_CHARS = 200
+MAX_DESCRIPTION_CHARS = 1000
+# What the lengths of the BadRequest, the Any and the details entry may grow by as violations are
+# added (their varints), beyond the size of the status with an empty BadRequest.
+_VARINT_GROWTH = 6
+
+
 def _status_for(exc: errors.DomainError) -> grpc.Status:
     if isinstance(exc, errors.InvalidArgument):
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in exc.violations
-            ]
-        )
-        status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc))
-        status.details.add().Pack(bad_request)
-        return rpc_status.to_status(status)
+        return rpc_status.to_status(_invalid_argument(exc))
     code = {
         errors.NotFound: code_pb2.NOT_FOUND,
         errors.FailedPrecondition: code_pb2.FAILED_PRECONDITION,
@@ -50,7 +56,51 @@ def _status_for(exc: errors.DomainError) -> grpc.Status:
         errors.Unauthenticated: code_pb2.UNAUTHENTICATED,
         errors.PermissionDenied: code_pb2.PERMISSION_DENIED,
     }.get(type(exc), code_pb2.INTERNAL)
-    return rpc_status.to_status(status_pb2.Status(code=code, message=str(exc)))
+    return rpc_status.to_status(status_pb2.Status(code=code, message=_cut(str(exc), MAX_MESSAGE_CHARS)))
+
+
+def _invalid_argument(exc: errors.InvalidArgument) -> status_pb2.Status:
+    """INVALID_ARGUMENT with each violation once, in google.rpc.BadRequest, as many as fit into
+    MAX_STATUS_BYTES and MAX_VIOLATIONS; the message only counts them."""
+    Violation = error_details_pb2.BadRequest.FieldViolation
+    message = _cut(str(exc), MAX_MESSAGE_CHARS)
+    empty = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message)
+    empty.details.add().Pack(error_details_pb2.BadRequest())
+    budget = MAX_STATUS_BYTES - empty.ByteSize() - _VARINT_GROWTH
+
+    def rest(n: int) -> error_details_pb2.BadRequest.FieldViolation:
+        angaben = "ungültige Angabe" if n == 1 else "ungültige Angaben"
+        return Violation(field="", description=f"… und {errors.zahl(n)} weitere {angaben}")
+
+    candidates = [
+        Violation(field=_cut(v.field, MAX_FIELD_CHARS), description=_cut(v.description, MAX_DESCRIPTION_CHARS))
+        for v in exc.violations[:MAX_VIOLATIONS]
+    ]
+    sizes = [_embedded_size(v) for v in candidates]
+    if len(exc.violations) > MAX_VIOLATIONS or sum(sizes) > budget:
+        # Not all of them: keep room for the one that counts the rest (at most all of them).
+        budget -= _embedded_size(rest(len(exc.violations)))
+    shown: list[error_details_pb2.BadRequest.FieldViolation] = []
+    for violation, size in zip(candidates, sizes, strict=True):
+        if size > budget:
+            break
+        shown.append(violation)
+        budget -= size
+    if len(shown) < len(exc.violations):
+        shown.append(rest(len(exc.violations) - len(shown)))
+    status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message)
+    status.details.add().Pack(error_details_pb2.BadRequest(field_violations=shown))
+    return status
+
+
+def _embedded_size(message) -> int:
+    """The bytes a message takes as one element of a repeated field: tag, length, content."""
+    size = message.ByteSize()
+    return 1 + max(1, (size.bit_length() + 6) // 7) + size
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Interceptor(grpc.aio.ServerInterceptor):

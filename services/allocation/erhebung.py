@@ -10,7 +10,9 @@ sign ("+5", "-3"), decimals or thousands separators ("12,5", "1.234"), a missing
 
 A file with any bad line is rejected whole, with one violation per bad line (field "zeile N", N
 counting every line of the file from 1, header and blank lines included, as an editor shows them)
-and, for the file as a whole (field "datei"), the Gemeinden missing from it.
+and, for the file as a whole (field "datei"), the Gemeinden missing from it. The lines read are
+bounded (MAX_ZEILEN), so are the violations; how many of them reach the client is the gRPC
+server's limit (pakt.platform.grpc_server), which counts the rest.
 
 parse_erhebung() is pure; ErhebungImport stores a valid file and recomputes the distributions that
 follow its Stichtag, in one transaction.
@@ -44,8 +46,6 @@ MAX_ZEILEN = 5_000
 MAX_ZEICHEN = 200
 # A Gemeinde's count above this is a wrong column (population, a sum), not a count of refugees.
 MAX_ANZAHL = 10_000_000
-# Violations reported per file; the rest are counted in a final note.
-MAX_VERSTOESSE = 200
 # Missing Gemeinden named in the report; the rest are counted.
 MAX_FEHLENDE_GENANNT = 20
 MAX_QUELLE = 2_000
@@ -79,7 +79,6 @@ def _pruefen(lines: Iterable[str], gemeinden: Mapping[str, object]) -> tuple[dic
     anzahlen: dict[str, int] = {}
     erste_zeile: dict[str, int] = {}  # AGS -> line it first appeared in (valid count or not)
     zeilen: list[FieldViolation] = []
-    weitere = 0  # bad lines beyond MAX_VERSTOESSE
     datei: list[FieldViolation] = []
     zu_lang = False
     for nummer, raw in enumerate(lines, start=1):
@@ -89,16 +88,7 @@ def _pruefen(lines: Iterable[str], gemeinden: Mapping[str, object]) -> tuple[dic
         fehler = _zeile(nummer, raw, gemeinden, anzahlen, erste_zeile)
         if fehler is None:
             continue
-        if len(zeilen) < MAX_VERSTOESSE:
-            zeilen.append(FieldViolation(f"zeile {nummer}", fehler))
-        else:
-            weitere += 1
-    if weitere:
-        datei.append(
-            FieldViolation(
-                "datei", f"und {_zahl(weitere)} weitere fehlerhafte Zeilen (aufgeführt sind die ersten {MAX_VERSTOESSE})"
-            )
-        )
+        zeilen.append(FieldViolation(f"zeile {nummer}", fehler))
     if zu_lang:
         datei.append(
             FieldViolation(

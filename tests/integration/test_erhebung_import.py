@@ -7,6 +7,7 @@ that would push a frame below money already bound, is refused whole and leaves n
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import uuid
@@ -377,6 +378,52 @@ def test_over_grpc_a_streamed_file_with_a_bad_line_is_invalid_argument_naming_th
     assert snapshot(service) == before
 
 
+def _lost_zeros(bad: int) -> list[str]:
+    """The usual spreadsheet export: the first `bad` Gemeinden lost the leading zero of their AGS."""
+    lines = file_lines()
+    for i in range(1, bad + 1):
+        lines[i] = lines[i].removeprefix("0")
+    return lines
+
+
+# C-core clients refuse trailers above 8 KiB at random and above 16 KiB always.
+METADATA_SOFT_LIMIT = 8192
+
+
+def _trailer_bytes(err: grpc.RpcError) -> int:
+    """The trailers' size as gRPC counts it: name, value (binary ones base64-encoded) and 32 bytes."""
+    size = 0
+    for key, value in err.trailing_metadata() or ():
+        encoded = base64.b64encode(value) if key.endswith("-bin") else value.encode()
+        size += len(key) + len(encoded) + 32
+    return size + len(err.details().encode()) * 3  # grpc-message, percent-encoded at worst
+
+
+@pytest.mark.parametrize("bad", [60, 1101], ids=["60 lines", "every line"])
+def test_over_grpc_many_bad_lines_arrive_as_a_capped_list_with_the_rest_counted(service, server, bad):
+    lines = _lost_zeros(bad)
+    before = snapshot(service)
+    with pytest.raises(grpc.RpcError) as err:
+        _call(server, "rp", "ImportErhebung", _stream(kopf(), lines))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    total = bad + 1  # every bad line, and the Gemeinden missing from the file
+    assert err.value.details() == f"{total:,} Angaben sind ungültig; Einzelheiten in den Details.".replace(",", ".")
+    violations = _bad_request(err.value)
+    *shown, rest = violations
+    assert 10 <= len(shown) <= 100
+    for number, (field, description) in enumerate(shown, start=2):
+        ags = lines[number - 1].split(";")[0]
+        assert (field, description) == (
+            f"zeile {number}",
+            f"„{ags}“ ist kein Gemeindeschlüssel (8 Ziffern; führende Null verloren? gemeint ist wohl 0{ags})",
+        )
+    assert rest == ("", f"… und {total - len(shown):,} weitere ungültige Angaben".replace(",", "."))
+    # Each violation once: the message does not repeat them, and it all stays far below the limit.
+    assert "zeile" not in err.value.details()
+    assert _trailer_bytes(err.value) < METADATA_SOFT_LIMIT * 3 // 4
+    assert snapshot(service) == before
+
+
 def test_over_grpc_a_stream_must_start_with_the_kopf(server):
     with pytest.raises(grpc.RpcError) as err:
         _call(server, "rp", "ImportErhebung", iter([pb.ImportErhebungRequest(zeile="ags;anzahl")]))
@@ -449,3 +496,22 @@ def test_cli_imports_a_file_once_and_reports_a_bad_one_line_by_line(service, cli
     again = capsys.readouterr().out
     assert f'"erhebung_id": "{stored.id}"' in again and '"anzahl_gesamt": 110495' in again
     assert snapshot(service)["erhebung"] == 1
+
+
+def test_cli_prints_a_file_with_every_leading_zero_lost_as_a_capped_list(service, cli_env, tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(_lost_zeros(1101)) + "\n", encoding="utf-8")
+    code = pakt_cli(["erhebung", "import", str(path), "--stichtag", STICHTAG_ENDGUELTIG, "--art", "endgueltig",
+                     "--quelle", "Export aus der Tabellenkalkulation", "--target", cli_env])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    lines = captured.err.splitlines()
+    assert lines[:3] == [
+        "Fehler: Erhebung aus export.csv abgelehnt, nichts wurde gespeichert.",
+        "Ungültige Eingabe: 1.102 Angaben sind ungültig; Einzelheiten in den Details.",
+        "  zeile 2: „8111000“ ist kein Gemeindeschlüssel (8 Ziffern; führende Null verloren? gemeint ist wohl 08111000)",
+    ]
+    shown = [line for line in lines if line.startswith("  zeile ")]
+    assert lines[-1] == f"  … und {1102 - len(shown):,} weitere ungültige Angaben".replace(",", ".")
+    assert "Traceback" not in captured.err
+    assert snapshot(service)["erhebung"] == 0

@@ -10,8 +10,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
-from pakt.cli.grpc_client import CallFailed, acting_as, channel
+from pakt.cli.grpc_client import CallFailed, acting_as, channel, describe
 from pakt.platform.auth import Credential
 from pakt.platform.pki import ensure_dev_pki
 
@@ -131,3 +133,55 @@ def test_one_token_per_service_reused_until_shortly_before_it_expires(tmp_path):
     assert claims["aud"] == "pakt.antrag.v1.AntragService"
     assert abs(claims["iat"] - time.time()) < 5
     assert claims["exp"] - claims["iat"] == 300
+
+
+class _Failed(grpc.RpcError):
+    """A failed call as a client sees it: code, message and trailers."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, status: status_pb2.Status | None = None) -> None:
+        self._code, self._details = code, details
+        self._trailers = (("grpc-status-details-bin", status.SerializeToString()),) if status is not None else ()
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._details
+
+    def trailing_metadata(self):
+        return self._trailers
+
+
+def _invalid(*violations: tuple[str, str]) -> status_pb2.Status:
+    status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=f"{len(violations)} Angaben sind ungültig; …")
+    status.details.add().Pack(
+        error_details_pb2.BadRequest(
+            field_violations=[error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations]
+        )
+    )
+    return status
+
+
+def test_violations_are_listed_one_per_line_and_the_count_of_the_rest_without_a_field():
+    status = _invalid(("stellen[0].qualifikation", "fehlt"), ("", "… und 70 weitere ungültige Angaben"))
+    message = describe(_Failed(grpc.StatusCode.INVALID_ARGUMENT, status.message, status), "127.0.0.1:1")
+    assert message == (
+        "Ungültige Eingabe: 2 Angaben sind ungültig; …\n"
+        "  stellen[0].qualifikation: fehlt\n"
+        "  … und 70 weitere ungültige Angaben"
+    )
+
+
+def test_details_that_do_not_fit_the_call_give_its_code_and_message_instead_of_a_crash():
+    """grpc_status raises ValueError when the details' code is not the call's, e.g. when the client
+    refused the trailers as too large."""
+    err = _Failed(grpc.StatusCode.RESOURCE_EXHAUSTED, "received metadata size exceeds hard limit", _invalid(("a", "b")))
+    with pytest.raises(ValueError):
+        rpc_status.from_call(err)
+    assert describe(err, "127.0.0.1:1") == (
+        "Grenze überschritten (RESOURCE_EXHAUSTED): received metadata size exceeds hard limit"
+    )
+
+
+def test_a_code_without_german_label_is_still_named():
+    assert describe(_Failed(grpc.StatusCode.ABORTED, ""), "127.0.0.1:1") == "Fehler (ABORTED): ohne Meldung"
