@@ -4,7 +4,8 @@ error mapping.
 Every call except health and reflection must carry a credential (pakt.platform.auth); handlers get
 its principal from pakt.platform.auth.caller(). Service code raises pakt.platform.errors; the
 interceptor turns them into status codes, with google.rpc.BadRequest field violations for
-INVALID_ARGUMENT (as many as fit into the trailers, the rest counted).
+INVALID_ARGUMENT (as many as fit into the trailers, the rest counted). Bytes that are no request
+message are answered INVALID_ARGUMENT too, after authentication, not UNKNOWN with a traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 import grpc
+from google.protobuf import descriptor_pool
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -117,7 +120,8 @@ class _Interceptor(grpc.aio.ServerInterceptor):
         public = service in PUBLIC_SERVICES
         if handler is None or (handler.unary_unary is None and public):
             return handler
-        if handler.unary_unary is not None:
+        streaming = handler.unary_unary is None
+        if not streaming:
             inner, make_handler = handler.unary_unary, grpc.unary_unary_rpc_method_handler
         elif handler.stream_unary is not None:
             # A client stream (e.g. a file's lines): authenticated before the handler reads it.
@@ -125,6 +129,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):
         else:
             # Only unary and client-streaming calls are authenticated below; none of ours streams responses.
             raise RuntimeError(f"{method} streams responses: not authenticated, so not served")
+        request_type = _request_type(method)
 
         async def wrapper(request, context: grpc.aio.ServicerContext):
             metadata = context.invocation_metadata() or ()
@@ -135,7 +140,14 @@ class _Interceptor(grpc.aio.ServerInterceptor):
                 if not public:
                     # Like trace_id: every call runs in its own task, so this stays with the call.
                     auth.current.set(self.authenticator.authenticate(metadata, service))
+                if streaming:
+                    return await inner(_decoded(request, request_type), context)
+                if isinstance(request, _Undecodable):
+                    raise _UnreadableRequest(request_type)
                 return await inner(request, context)
+            except _UnreadableRequest as exc:
+                code = grpc.StatusCode.INVALID_ARGUMENT
+                await context.abort(code, str(exc))
             except errors.DomainError as exc:
                 status = _status_for(exc)
                 code = status.code
@@ -153,9 +165,59 @@ class _Interceptor(grpc.aio.ServerInterceptor):
 
         return make_handler(
             wrapper,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
+
+
+class _Undecodable:
+    """What a request's bytes become when they are no message of the expected type: grpc would
+    answer the DecodeError UNKNOWN, with the decoder's text and an ERROR with traceback, before the
+    caller is authenticated. The interceptor answers it after authentication instead."""
+
+    __slots__ = ()
+
+
+_UNDECODABLE = _Undecodable()
+
+
+class _UnreadableRequest(Exception):
+    def __init__(self, request_type: str, number: int | None = None) -> None:
+        where = f" (Nachricht {number} des Datenstroms)" if number is not None else ""
+        super().__init__(f"Die Anfrage ist keine lesbare {request_type}-Nachricht{where}.")
+
+
+def _tolerant(deserializer):
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes):
+        try:
+            return deserializer(data)
+        except DecodeError:
+            return _UNDECODABLE
+
+    return deserialize
+
+
+async def _decoded(requests: AsyncIterator, request_type: str) -> AsyncIterator:
+    """A client stream's messages, refused at the first that could not be decoded."""
+    number = 0
+    async for message in requests:
+        number += 1
+        if isinstance(message, _Undecodable):
+            raise _UnreadableRequest(request_type, number)
+        yield message
+
+
+def _request_type(method: str) -> str:
+    """The name of a method's request message, e.g. "SubmitAntragRequest" for
+    "/pakt.antrag.v1.AntragService/SubmitAntrag"."""
+    service, _, name = method.strip("/").partition("/")
+    try:
+        return descriptor_pool.Default().FindServiceByName(service).methods_by_name[name].input_type.name
+    except KeyError:
+        return "Protobuf"
 
 
 class GrpcServer:

@@ -1,10 +1,12 @@
-"""How refusals reach a client over real gRPC (TLS, signed credentials), with the antrag service on
-SQLite: an Antrag with many bad fields arrives as INVALID_ARGUMENT with a capped list of violations
-and the count of the rest, and the CLI prints it."""
+"""How refusals reach a client over real gRPC (TLS, signed credentials), with the antrag and
+allocation services on SQLite: an Antrag with many bad fields arrives as INVALID_ARGUMENT with a
+capped list of violations and the count of the rest, and the CLI prints it; bytes that are no
+request message are refused after authentication, without a traceback in the log."""
 
 from __future__ import annotations
 
 import base64
+import logging
 
 import grpc
 import pytest
@@ -12,11 +14,15 @@ from google.protobuf import json_format
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.cli.main import main as pakt_cli
 from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.tls import channel_credentials
+from services.allocation import main as allocation_main
+from services.allocation.grpc_api import AllocationServicer
+from services.allocation.service import AllocationService
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.main import MIGRATIONS
 from services.antrag.service import AntragService
@@ -107,3 +113,88 @@ def test_the_cli_prints_the_capped_list(antrag, tmp_path, capsys):
     shown = lines[1:-1]
     assert shown == [f"  {field}: {description}" for field, description in map(expected, range(len(shown)))]
     assert lines[-1] == f"  … und {100 - len(shown)} weitere ungültige Angaben"
+
+
+# -- bytes that are no request message --------------------------------------------------------------
+
+# A length-delimited field 1 that announces 5 bytes and has 2: no protobuf message at all.
+GARBAGE = b"\x0a\x05ab"
+
+
+@pytest.fixture
+def allocation(tmp_path):
+    pki = ensure_dev_pki(tmp_path / "pki")
+    with migrated_engine(f"sqlite:///{tmp_path}/allocation.db", allocation_main.MIGRATIONS) as engine:
+        server = ServedInThread(
+            "pakt.allocation.v1.AllocationService",
+            lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
+                AllocationServicer(AllocationService(engine)), grpc_server
+            ),
+            pki,
+        )
+        try:
+            yield server, pki
+        finally:
+            server.stop()
+
+
+def raw_call(server: ServedInThread, pki, identity: str | None, method: str, payload) -> grpc.RpcError:
+    """Sends bytes as they are, unary or (for a list) as a client stream; returns the refusal."""
+    credentials = channel_credentials(pki.ca_cert, pki.client(identity) if identity else None)
+    with grpc.secure_channel(server.target, credentials) as channel:
+        if isinstance(payload, list):
+            send = channel.stream_unary(method)  # no serializers: bytes in, bytes out
+            with pytest.raises(grpc.RpcError) as raised:
+                send(iter(payload), timeout=10)
+        else:
+            send = channel.unary_unary(method)
+            with pytest.raises(grpc.RpcError) as raised:
+                send(payload, timeout=10)
+    return raised.value
+
+
+def assert_nothing_logged_as_error(caplog) -> None:
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert "Traceback" not in caplog.text
+
+
+def test_undecodable_bytes_are_invalid_argument_for_an_authenticated_caller(antrag, caplog):
+    server, pki = antrag
+    caplog.set_level(logging.DEBUG)
+    err = raw_call(server, pki, STUTTGART, "/pakt.antrag.v1.AntragService/SubmitAntrag", GARBAGE)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == "Die Anfrage ist keine lesbare SubmitAntragRequest-Nachricht."
+    assert_nothing_logged_as_error(caplog)
+
+
+def test_undecodable_bytes_without_credential_are_unauthenticated(antrag, caplog):
+    server, pki = antrag
+    caplog.set_level(logging.DEBUG)
+    err = raw_call(server, pki, None, "/pakt.antrag.v1.AntragService/SubmitAntrag", GARBAGE)
+    assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert err.details().startswith("Kein Berechtigungsnachweis")
+    assert_nothing_logged_as_error(caplog)
+
+
+def test_a_valid_request_in_raw_bytes_still_reaches_the_service(antrag):
+    """The wrapped decoder decodes what it can: the same path, with a message, answers as usual."""
+    server, pki = antrag
+    err = raw_call(server, pki, STUTTGART, "/pakt.antrag.v1.AntragService/GetAntrag",
+                   pb.GetAntragRequest(id="kein-uuid").SerializeToString())
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == "1 Angabe ist ungültig; Einzelheiten in den Details."
+
+
+def test_an_undecodable_message_in_a_client_stream_is_invalid_argument(allocation, caplog):
+    server, pki = allocation
+    caplog.set_level(logging.DEBUG)
+    kopf = allocation_pb2.ImportErhebungRequest(kopf=allocation_pb2.ErhebungKopf(request_id="r")).SerializeToString()
+    zeile = allocation_pb2.ImportErhebungRequest(zeile="08111000;1").SerializeToString()
+    method = "/pakt.allocation.v1.AllocationService/ImportErhebung"
+    err = raw_call(server, pki, "rp", method, [kopf, zeile, GARBAGE, zeile])
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == "Die Anfrage ist keine lesbare ImportErhebungRequest-Nachricht (Nachricht 3 des Datenstroms)."
+    err = raw_call(server, pki, None, method, [GARBAGE])
+    assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert_nothing_logged_as_error(caplog)
