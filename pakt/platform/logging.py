@@ -48,7 +48,7 @@ class RateLimit(logging.Filter):
     ceiling for the whole process. A line let through after suppression says how many were
     dropped since."""
 
-    def __init__(self, burst: int = 5, per_key_s: float = 2.0, process_per_s: float = 5.0) -> None:
+    def __init__(self, burst: int = 5, per_key_s: float = 5.0, process_per_s: float = 2.0) -> None:
         super().__init__()
         self.burst, self.per_key_s = burst, per_key_s
         self.process_rate, self.process_burst = process_per_s, 4 * process_per_s
