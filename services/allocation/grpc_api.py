@@ -77,3 +77,11 @@ class AllocationServicer(allocation_pb2_grpc.AllocationServiceServicer):
         self.erhebung.check_allowed(principal)  # before reading the file
         kopf, zeilen = await read_import_stream(request_iterator)
         return await asyncio.to_thread(self.erhebung.import_, principal, kopf, zeilen)
+
+    # -- reconciliation and rebuild: operators only, checked in the service layer --
+
+    async def ListBescheide(self, request, context):
+        return await self._run_as_caller(self.service.list_bescheide, request)
+
+    async def Republish(self, request, context):
+        return await self._run_as_caller(self.service.republish, request)

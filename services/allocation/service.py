@@ -12,18 +12,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pakt.allocation.v1.allocation_pb2 import (
     Ablehnungsgrund,
+    BescheidStand,
     CompareVerteilungenResponse,
     Entscheidung,
+    ListBescheideRequest,
+    ListBescheideResponse,
     Nachverteilung,
     Parameter,
     ParameterArt,
     Planungsrahmen,
     Rechenweg,
+    RepublishRequest,
+    RepublishResponse,
     SetParameterRequest,
     SetParameterResponse,
     Tranche,
@@ -38,7 +43,8 @@ from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 from pakt.platform.inbox import first_delivery
-from pakt.platform.outbox import enqueue
+from pakt.platform.outbox import enqueue, republish
+from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, republish_selection
 from pakt.referenzdaten import Gebiete, gebiete
 from services.allocation import domain
 from services.allocation import verteilung as verteilung_rechnung
@@ -63,6 +69,7 @@ BUDGET, SCHWELLENWERT, STICHTAG = "budget", "schwellenwert", "stichtag"
 # In order of precedence: the final tranche replaces the provisional one once in force.
 TRANCHEN = ["TRANCHE_VORLAEUFIG", "TRANCHE_ENDGUELTIG"]
 DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ANTRAG_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class ConcurrentChange(RuntimeError):
@@ -550,6 +557,58 @@ class AllocationService:
             rows = conn.execute(query).all()
         next_token = str(offset + page_size) if len(rows) > page_size else ""
         return [_to_proto(r) for r in rows[:page_size]], next_token
+
+    # -- reconciliation (operators) ---------------------------------------------------------------
+
+    def list_bescheide(self, principal: Principal, r: ListBescheideRequest) -> ListBescheideResponse:
+        """Every Bescheid with what its bindings released again, by id, in pages (`pakt abgleich`)."""
+        _require_operator(principal)
+        size = page_size(r.page_size)
+        after = decode_page_token(r.page_token)
+        freigegeben = (
+            select(func.coalesce(func.sum(bindung.c.freigegeben_cent), 0))
+            .where(bindung.c.bescheid_id == bescheid.c.id)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                bescheid.c.id, bescheid.c.antrag_id, bescheid.c.kommune_ags, bescheid.c.programm,
+                bescheid.c.foerderjahr, bescheid.c.entscheidung, bescheid.c.bewilligt_cent,
+                freigegeben.label("freigegeben_cent"),
+            )
+            .order_by(bescheid.c.id)
+            .limit(size + 1)
+        )
+        if after is not None:
+            query = query.where(bescheid.c.id > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        page = [
+            BescheidStand(
+                bescheid_id=row.id, antrag_id=row.antrag_id, kommune_ags=row.kommune_ags,
+                programm=Programm.Value(row.programm), foerderjahr=row.foerderjahr,
+                entscheidung=Entscheidung.Value(row.entscheidung), bewilligt_cent=row.bewilligt_cent,
+                freigegeben_cent=int(row.freigegeben_cent),
+            )
+            for row in rows[:size]
+        ]
+        token = encode_page_token(page[-1].bescheid_id) if len(rows) > size else ""
+        return ListBescheideResponse(bescheide=page, next_page_token=token)
+
+    def republish(self, principal: Principal, r: RepublishRequest) -> RepublishResponse:
+        """Queue the published events about the given Anträge (their Bescheide), or every event
+        (Bescheide and distributions), to be published again."""
+        _require_operator(principal)
+        ids = republish_selection(r.antrag_ids, r.alle, ANTRAG_ID)
+        with self.engine.begin() as conn:
+            queued = republish(conn, outbox, ids)
+        log.info(
+            "events queued to be published again",
+            extra={"by": principal.label, "antraege": "alle" if ids is None else len(ids), "events": queued},
+        )
+        if queued:
+            self.on_events()
+        return RepublishResponse(events_queued=queued)
 
 
 def frame_pool(a: Antrag, gebiete: Gebiete) -> list[str]:

@@ -65,3 +65,11 @@ class AntragServicer(antrag_pb2_grpc.AntragServiceServicer):
     async def ListUebertragungen(self, request, context):
         uebertragungen = await self._run(context, self.service.list_uebertragungen, request)
         return pb.ListUebertragungenResponse(uebertragungen=uebertragungen)
+
+    # -- reconciliation and rebuild: operators only, checked in the service layer --
+
+    async def ListGeldstaende(self, request, context):
+        return await self._run(context, self.service.list_geldstaende, request)
+
+    async def Republish(self, request, context):
+        return await self._run(context, self.service.republish, request)

@@ -32,7 +32,8 @@ from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from pakt.platform.inbox import first_delivery
-from pakt.platform.outbox import enqueue
+from pakt.platform.outbox import enqueue, republish
+from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, republish_selection
 from pakt.referenzdaten import gebiete, programme
 from services.antrag import domain
 from services.antrag.domain import Violations
@@ -501,6 +502,45 @@ class AntragService:
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(uebertragung.c.gemeinde_ags, uebertragung.c.beginn)).all()
         return [_uebertragung_proto(row._asdict()) for row in rows]
+
+    # -- reconciliation (operators) -------------------------------------------------------------
+
+    def list_geldstaende(self, principal: Principal, r: pb.ListGeldstaendeRequest) -> pb.ListGeldstaendeResponse:
+        """Every Antrag's money state, by id, in pages (operators: `pakt abgleich`)."""
+        _require_operator(principal)
+        size = page_size(r.page_size)
+        after = decode_page_token(r.page_token)
+        query = select(antrag).order_by(antrag.c.id).limit(size + 1)
+        if after is not None:
+            query = query.where(antrag.c.id > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        page = [
+            pb.Geldstand(
+                antrag_id=row.id, antragsteller_ags=row.antragsteller_ags, programm=Programm.Value(row.programm),
+                foerderjahr=row.foerderjahr, status=AntragStatus.Value(row.status), version=row.version,
+                bescheid_id=row.bescheid_id or "", bewilligt_cent=row.bewilligt_cent,
+                ausgezahlt_cent=row.ausgezahlt_cent, freigegeben_cent=row.freigegeben_cent,
+                rueckforderung_cent=row.rueckforderung_cent, geaendert_at=_timestamp(row.geaendert_at),
+            )
+            for row in rows[:size]
+        ]
+        token = encode_page_token(page[-1].antrag_id) if len(rows) > size else ""
+        return pb.ListGeldstaendeResponse(geldstaende=page, next_page_token=token)
+
+    def republish(self, principal: Principal, r: pb.RepublishRequest) -> pb.RepublishResponse:
+        """Queue the published events of the given Anträge, or of all, to be published again."""
+        _require_operator(principal)
+        ids = republish_selection(r.antrag_ids, r.alle, domain.UUID)
+        with self.engine.begin() as conn:
+            queued = republish(conn, outbox, ids)
+        log.info(
+            "events queued to be published again",
+            extra={"by": principal.label, "antraege": "alle" if ids is None else len(ids), "events": queued},
+        )
+        if queued:
+            self.on_events()
+        return pb.RepublishResponse(events_queued=queued)
 
     # -- mechanics ---------------------------------------------------------------------------
 

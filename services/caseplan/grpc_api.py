@@ -66,3 +66,6 @@ class CasePlanServicer(caseplan_pb2_grpc.CasePlanServiceServicer):
                 for f in fallzahlen
             ]
         )
+
+    async def Republish(self, request, context):
+        return await self._run(self._service.republish_all, request)

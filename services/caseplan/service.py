@@ -32,7 +32,7 @@ from pakt.caseplan.v1 import events_pb2 as ev
 from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
-from pakt.platform.outbox import enqueue
+from pakt.platform.outbox import enqueue, republish
 from pakt.platform.settings import SettingsError, env_int
 from pakt.referenzdaten import gebiete
 from services.caseplan import audit, domain
@@ -61,6 +61,7 @@ PERSON_FIELDS = (
 ZIEL_TEXTS = ("beschreibung", "massnahmen", "verantwortlich")
 KEIN_ZUGRIFF = "Kein Zugriff auf diesen Plan."
 NUR_IM = "Integrationspläne lesen und ändern nur Integrationsmanager der zuständigen Kommune."
+NUR_BEWILLIGUNGSSTELLE = "Diesen Schritt geht nur die Bewilligungsstelle (RP Stuttgart)."
 ALLE_PLAENE = "*"  # the access log's pseudonym for an action on every plan (key rotation)
 PLAN_KEY_ID = "plan"  # the key id in ciphertexts made with a plan's own data key
 
@@ -476,6 +477,20 @@ class CasePlanService:
 
     # -- operations ---------------------------------------------------------------------------
 
+    def republish_all(self, principal: Principal, r: pb.RepublishRequest) -> pb.RepublishResponse:
+        """Operators, for rebuilding the reporting read model: every event the service wrote is
+        queued to be published again, in order. The events are pseudonymous; no personal data is
+        read, so nothing goes into the access log."""
+        _require_operator(principal)
+        if not r.alle:
+            raise InvalidArgument([FieldViolation("alle", "muss gesetzt sein: es werden alle Ereignisse erneut veröffentlicht")])
+        with self._engine.begin() as conn:
+            queued = republish(conn, outbox)
+        log.info("events queued to be published again", extra={"by": principal.label, "events": queued})
+        if queued:
+            self.on_events()
+        return pb.RepublishResponse(events_queued=queued)
+
     def erase_expired(self, aufbewahrung: Aufbewahrung, akteur: str = "system:aufbewahrung") -> tuple[int, int]:
         """The end of retention, per record type: the personal data of plans closed longer ago
         than aufbewahrung.personendaten is erased; the pseudonymous rest of plans closed longer
@@ -690,6 +705,11 @@ _STATUS_SPALTE = {v: k for k, v in _STATUS_ENUM.items()}
 def _kontext(table: str, row_id: str, field: str) -> bytes:
     """Associated data binding a ciphertext to its row and field: it cannot be moved unnoticed."""
     return f"{table}:{row_id}:{field}".encode()
+
+
+def _require_operator(principal: Principal) -> None:
+    if not principal.is_operator:
+        raise PermissionDenied(NUR_BEWILLIGUNGSSTELLE)
 
 
 def _require_im(principal: Principal) -> None:

@@ -1,13 +1,19 @@
-"""gRPC entry point of the reporting service."""
+"""gRPC entry point of the reporting service. The figures are for every authenticated caller; the
+reconciliation and rebuild RPCs for operators of the Bewilligungsstelle only."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import asdict
 
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from pakt.geheimhaltung import Zelle
+from pakt.platform.auth import Principal, caller
+from pakt.platform.errors import PermissionDenied
 from services.reporting.readmodel import ReadModel
+
+log = logging.getLogger(__name__)
 
 
 class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
@@ -38,6 +44,30 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             ],
             events_applied=applied,
         )
+
+    # -- reconciliation and rebuild (operators) ----------------------------------------------------
+
+    async def ListAntragStaende(self, request, context):
+        _require_operator(caller())
+        rows, token = await asyncio.to_thread(self.readmodel.list_antrag_staende, request.page_size, request.page_token)
+        return reporting_pb2.ListAntragStaendeResponse(antrag_staende=rows, next_page_token=token)
+
+    async def GetAggregationStand(self, request, context):
+        _require_operator(caller())
+        applied, processed = await asyncio.to_thread(self.readmodel.aggregation)
+        return reporting_pb2.GetAggregationStandResponse(events_applied=applied, events_processed=processed)
+
+    async def ResetReadModel(self, request, context):
+        principal = caller()
+        _require_operator(principal)
+        removed = await asyncio.to_thread(self.readmodel.reset)
+        log.warning("read model reset for a rebuild", extra={"by": principal.label, "antraege_removed": removed})
+        return reporting_pb2.ResetReadModelResponse(antraege_removed=removed)
+
+
+def _require_operator(principal: Principal) -> None:
+    if not principal.is_operator:
+        raise PermissionDenied("Abgleich und Neuaufbau sind der Bewilligungsstelle (RP Stuttgart) vorbehalten.")
 
 
 def _zelle(z: Zelle) -> reporting_pb2.Zelle:

@@ -14,13 +14,16 @@ from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht, Antra
 from pakt.caseplan.v1.caseplan_pb2 import Planstatus, Zielfeld, Zielstatus
 from pakt.caseplan.v1.events_pb2 import PlanAbgeschlossen, PlanEroeffnet, PlanUebergeben, ZielFortgeschrieben
 from pakt.common.v1.programm_pb2 import Programm
+from pakt.platform.db import insert_ignore
 from pakt.platform.errors import FieldViolation, InvalidArgument
 from pakt.platform.events import Event
+from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size
 from pakt.referenzdaten import gebiete, programme
-from pakt.reporting.v1.reporting_pb2 import Gliederung
+from pakt.reporting.v1.reporting_pb2 import AntragStand, Gliederung
 from pakt import geheimhaltung
 from pakt.geheimhaltung import Zelle, ZielfeldZellen
 from services.reporting.tables import (
+    aggregation_erzeuger,
     aggregation_stand,
     antrag_stand,
     plan_stand,
@@ -91,7 +94,8 @@ class ReadModel:
             elif isinstance(payload, CASEPLAN_EVENTS):
                 outcome = _apply_caseplan(conn, payload, event.envelope.aggregate_version)
             else:
-                return "ignored"
+                outcome = "ignored"
+            _count_processed(conn, event.envelope.producer)
             if outcome == "applied":
                 conn.execute(
                     update(aggregation_stand)
@@ -105,6 +109,49 @@ class ReadModel:
     def events_applied(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(aggregation_stand.c.events_applied)).scalar_one()
+
+    # -- reconciliation and rebuild ---------------------------------------------------------------
+
+    def list_antrag_staende(self, size: int, token: str) -> tuple[list[AntragStand], str]:
+        """The read model's Anträge, by id, in pages."""
+        size = page_size(size)
+        after = decode_page_token(token)
+        query = select(antrag_stand).order_by(antrag_stand.c.antrag_id).limit(size + 1)
+        if after is not None:
+            query = query.where(antrag_stand.c.antrag_id > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        page = [
+            AntragStand(
+                antrag_id=r.antrag_id, version=r.version, antragsteller_ags=r.antragsteller_ags, kreis_ags=r.kreis_ags,
+                programm=r.programm, foerderjahr=r.foerderjahr, status=r.status, betrag_cent=r.betrag_cent,
+                bewilligt_cent=r.bewilligt_cent, ausgezahlt_cent=r.ausgezahlt_cent,
+                freigegeben_cent=r.freigegeben_cent, rueckforderung_cent=r.rueckforderung_cent,
+            )
+            for r in rows[:size]
+        ]
+        return page, encode_page_token(page[-1].antrag_id) if len(rows) > size else ""
+
+    def aggregation(self) -> tuple[int, dict[str, int]]:
+        """Events applied, and events processed per producer, since creation or the last reset."""
+        with self.engine.connect() as conn:
+            applied = conn.execute(select(aggregation_stand.c.events_applied)).scalar_one()
+            processed = dict(conn.execute(select(aggregation_erzeuger.c.producer, aggregation_erzeuger.c.events_processed)).all())
+        return applied, processed
+
+    def reset(self) -> int:
+        """Empty the read model and its counters in one transaction, for a rebuild from the
+        services' events. Returns the number of Antrag rows removed."""
+        with self.engine.begin() as conn:
+            removed = conn.execute(antrag_stand.delete()).rowcount
+            for table in (ziel_stand, plan_stand, rahmen_stand, verteilung_stand, aggregation_erzeuger):
+                conn.execute(table.delete())
+            conn.execute(
+                update(aggregation_stand)
+                .where(aggregation_stand.c.id == 1)
+                .values(events_applied=0, aktualisiert_at=datetime.now(UTC))
+            )
+        return removed
 
     def utilisation(self, by: int, foerderjahr: int) -> list[Zeile]:
         jahre = {j for p in programme().values() for j in p.foerderjahre}
@@ -131,7 +178,8 @@ class ReadModel:
                 antrag_key,
                 [
                     func.sum(case((active, antrag_stand.c.betrag_cent), else_=0)),
-                    func.sum(antrag_stand.c.bewilligt_cent),
+                    # What stays committed: the Verwendungsnachweis releases the unspent part.
+                    func.sum(antrag_stand.c.bewilligt_cent - antrag_stand.c.freigegeben_cent),
                     func.sum(antrag_stand.c.ausgezahlt_cent),
                     func.sum(case((active, 1), else_=0)),
                 ],
@@ -244,15 +292,26 @@ def _apply_antrag(conn: Connection, a: Antrag) -> str:
         "foerderjahr": a.foerderjahr,
         "status": AntragStatus.Name(a.status),
         "betrag_cent": a.betrag_cent,
-        # What stays committed: the Verwendungsnachweis releases the unspent part to the frame.
-        "bewilligt_cent": a.bewilligt_cent - a.freigegeben_cent,
+        "bewilligt_cent": a.bewilligt_cent,
         "ausgezahlt_cent": a.ausgezahlt_cent,
+        "freigegeben_cent": a.freigegeben_cent,
+        "rueckforderung_cent": a.rueckforderung_cent,
     }
     if current is None:
         conn.execute(antrag_stand.insert().values(antrag_id=a.id, **values))
     else:
         conn.execute(update(antrag_stand).where(antrag_stand.c.antrag_id == a.id).values(**values))
     return "applied"
+
+
+def _count_processed(conn: Connection, producer: str) -> None:
+    key = producer or "unbekannt"
+    insert_ignore(conn, aggregation_erzeuger, producer=key, events_processed=0)
+    conn.execute(
+        update(aggregation_erzeuger)
+        .where(aggregation_erzeuger.c.producer == key)
+        .values(events_processed=aggregation_erzeuger.c.events_processed + 1)
+    )
 
 
 def _apply_verteilung(conn: Connection, v: VerteilungFestgelegt, version: int) -> str:

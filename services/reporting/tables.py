@@ -19,8 +19,11 @@ antrag_stand = Table(
     Column("foerderjahr", Integer, nullable=False),
     Column("status", String(40), nullable=False),
     Column("betrag_cent", BigInteger, nullable=False),
+    # As in the Antrag: the utilisation counts bewilligt - freigegeben as committed.
     Column("bewilligt_cent", BigInteger, nullable=False),
     Column("ausgezahlt_cent", BigInteger, nullable=False),
+    Column("freigegeben_cent", BigInteger, nullable=False),
+    Column("rueckforderung_cent", BigInteger, nullable=False),
 )
 
 # The distribution each programme and year currently follows (version: increases with every new one).
@@ -78,4 +81,13 @@ aggregation_stand = Table(
     Column("id", Integer, primary_key=True),
     Column("events_applied", BigInteger, nullable=False),
     Column("aktualisiert_at", DateTime(timezone=True), nullable=True),
+)
+
+# Events handed to the read model per producing service ("antrag", "allocation", "caseplan"),
+# whatever their effect: how far a rebuild has got (`pakt report rebuild`).
+aggregation_erzeuger = Table(
+    "aggregation_erzeuger",
+    metadata,
+    Column("producer", String(50), primary_key=True),
+    Column("events_processed", BigInteger, nullable=False),
 )

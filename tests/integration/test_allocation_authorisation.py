@@ -129,6 +129,8 @@ RPCS = [
         lambda: pb.ApplyUmverteilungRequest(request_id=rid(), programm=IM, foerderjahr=2017, quelle="Beschluss (Test)"),
         OPERATOR),
     Rpc("ImportErhebung", nothing, erhebung, OPERATOR),
+    Rpc("ListBescheide", stuttgart_binds_money, lambda: pb.ListBescheideRequest(), OPERATOR),
+    Rpc("Republish", stuttgart_binds_money, lambda: pb.RepublishRequest(alle=True), OPERATOR),
 ]
 
 

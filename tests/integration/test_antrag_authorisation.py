@@ -156,6 +156,8 @@ RPCS = [
     Rpc("ListAntraege", eingegangen, lambda a: pb.ListAntraegeRequest(kommune_ags=ALTBACH), READER),
     Rpc("ListUebertragungen", lambda s: None, lambda a: pb.ListUebertragungenRequest(kreis_ags=ESSLINGEN_KREIS),
         {"own": DENIED, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH, **_IM}),
+    Rpc("ListGeldstaende", bewilligt, lambda a: pb.ListGeldstaendeRequest(), OPERATOR),
+    Rpc("Republish", bewilligt, lambda a: pb.RepublishRequest(antrag_ids=[a.id]), OPERATOR),
 ]
 
 

@@ -40,6 +40,7 @@ IM_ONLY = {"none": UNAUTH, "rp": DENIED, "kommune_system": DENIED, "im_other_kom
 # Use cases about the caller's own Kommune (a new plan there, its worklist and caseload).
 OWN_KOMMUNE = {**IM_ONLY, "im_other_kommune": OK}
 AGGREGATES = {k: (UNAUTH if k == "none" else OK) for k in CALLERS}
+OPERATOR = {"none": UNAUTH, "rp": OK, "kommune_system": DENIED, "im_other_kommune": DENIED, "im_own_kommune": DENIED}
 
 
 @pytest.fixture
@@ -105,6 +106,7 @@ RPCS = [
     Rpc("ExportPerson", open_plan, lambda p: pb.ExportPersonRequest(plan_id=p.id), IM_ONLY),
     Rpc("ErasePerson", open_plan, lambda p: pb.ErasePersonRequest(request_id=rid(), plan_id=p.id, grund="Art. 17 DSGVO"), IM_ONLY),
     Rpc("GetFallzahlen", open_plan, lambda p: pb.GetFallzahlenRequest(), AGGREGATES),
+    Rpc("Republish", open_plan, lambda p: pb.RepublishRequest(alle=True), OPERATOR),
 ]
 
 

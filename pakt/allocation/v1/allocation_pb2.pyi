@@ -363,3 +363,53 @@ class ApplyUmverteilungResponse(_message.Message):
     verteilung_id: str
     frei_gesamt_cent: int
     def __init__(self, verteilung_id: _Optional[str] = ..., frei_gesamt_cent: _Optional[int] = ...) -> None: ...
+
+class BescheidStand(_message.Message):
+    __slots__ = ("bescheid_id", "antrag_id", "kommune_ags", "programm", "foerderjahr", "entscheidung", "bewilligt_cent", "freigegeben_cent")
+    BESCHEID_ID_FIELD_NUMBER: _ClassVar[int]
+    ANTRAG_ID_FIELD_NUMBER: _ClassVar[int]
+    KOMMUNE_AGS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAMM_FIELD_NUMBER: _ClassVar[int]
+    FOERDERJAHR_FIELD_NUMBER: _ClassVar[int]
+    ENTSCHEIDUNG_FIELD_NUMBER: _ClassVar[int]
+    BEWILLIGT_CENT_FIELD_NUMBER: _ClassVar[int]
+    FREIGEGEBEN_CENT_FIELD_NUMBER: _ClassVar[int]
+    bescheid_id: str
+    antrag_id: str
+    kommune_ags: str
+    programm: _programm_pb2.Programm
+    foerderjahr: int
+    entscheidung: Entscheidung
+    bewilligt_cent: int
+    freigegeben_cent: int
+    def __init__(self, bescheid_id: _Optional[str] = ..., antrag_id: _Optional[str] = ..., kommune_ags: _Optional[str] = ..., programm: _Optional[_Union[_programm_pb2.Programm, str]] = ..., foerderjahr: _Optional[int] = ..., entscheidung: _Optional[_Union[Entscheidung, str]] = ..., bewilligt_cent: _Optional[int] = ..., freigegeben_cent: _Optional[int] = ...) -> None: ...
+
+class ListBescheideRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListBescheideResponse(_message.Message):
+    __slots__ = ("bescheide", "next_page_token")
+    BESCHEIDE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    bescheide: _containers.RepeatedCompositeFieldContainer[BescheidStand]
+    next_page_token: str
+    def __init__(self, bescheide: _Optional[_Iterable[_Union[BescheidStand, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RepublishRequest(_message.Message):
+    __slots__ = ("antrag_ids", "alle")
+    ANTRAG_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALLE_FIELD_NUMBER: _ClassVar[int]
+    antrag_ids: _containers.RepeatedScalarFieldContainer[str]
+    alle: bool
+    def __init__(self, antrag_ids: _Optional[_Iterable[str]] = ..., alle: _Optional[bool] = ...) -> None: ...
+
+class RepublishResponse(_message.Message):
+    __slots__ = ("events_queued",)
+    EVENTS_QUEUED_FIELD_NUMBER: _ClassVar[int]
+    events_queued: int
+    def __init__(self, events_queued: _Optional[int] = ...) -> None: ...

@@ -82,6 +82,16 @@ class AllocationServiceStub:
                 request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungRequest.SerializeToString,
                 response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungResponse.FromString,
                 _registered_method=True)
+        self.ListBescheide = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/ListBescheide',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListBescheideRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListBescheideResponse.FromString,
+                _registered_method=True)
+        self.Republish = channel.unary_unary(
+                '/pakt.allocation.v1.AllocationService/Republish',
+                request_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.RepublishRequest.SerializeToString,
+                response_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.RepublishResponse.FromString,
+                _registered_method=True)
 
 
 class AllocationServiceServicer:
@@ -151,6 +161,25 @@ class AllocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBescheide(self, request, context):
+        """-- reconciliation and rebuild (operators only; see docs/reliability.md) --
+
+        Every Bescheid with what it bound and what was released again, by id, in pages: what
+        `pakt abgleich` compares with the Anträge.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Republish(self, request, context):
+        """Queues the already published events about the given Anträge (their Bescheide; allocation's
+        events are keyed by Antrag id) or every event (Bescheide and distributions) to be published
+        again, in their order. Consumers are idempotent. Safe to repeat; takes no request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AllocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +227,16 @@ def add_AllocationServiceServicer_to_server(servicer, server):
                     servicer.ApplyUmverteilung,
                     request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungRequest.FromString,
                     response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungResponse.SerializeToString,
+            ),
+            'ListBescheide': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBescheide,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListBescheideRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListBescheideResponse.SerializeToString,
+            ),
+            'Republish': grpc.unary_unary_rpc_method_handler(
+                    servicer.Republish,
+                    request_deserializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.RepublishRequest.FromString,
+                    response_serializer=pakt_dot_allocation_dot_v1_dot_allocation__pb2.RepublishResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -446,6 +485,60 @@ class AllocationService:
             '/pakt.allocation.v1.AllocationService/ApplyUmverteilung',
             pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungRequest.SerializeToString,
             pakt_dot_allocation_dot_v1_dot_allocation__pb2.ApplyUmverteilungResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBescheide(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/ListBescheide',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListBescheideRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.ListBescheideResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Republish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.allocation.v1.AllocationService/Republish',
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.RepublishRequest.SerializeToString,
+            pakt_dot_allocation_dot_v1_dot_allocation__pb2.RepublishResponse.FromString,
             options,
             channel_credentials,
             insecure,

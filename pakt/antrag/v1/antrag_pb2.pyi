@@ -491,3 +491,61 @@ class ListUebertragungenResponse(_message.Message):
     UEBERTRAGUNGEN_FIELD_NUMBER: _ClassVar[int]
     uebertragungen: _containers.RepeatedCompositeFieldContainer[Uebertragung]
     def __init__(self, uebertragungen: _Optional[_Iterable[_Union[Uebertragung, _Mapping]]] = ...) -> None: ...
+
+class Geldstand(_message.Message):
+    __slots__ = ("antrag_id", "antragsteller_ags", "programm", "foerderjahr", "status", "version", "bescheid_id", "bewilligt_cent", "ausgezahlt_cent", "freigegeben_cent", "rueckforderung_cent", "geaendert_at")
+    ANTRAG_ID_FIELD_NUMBER: _ClassVar[int]
+    ANTRAGSTELLER_AGS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAMM_FIELD_NUMBER: _ClassVar[int]
+    FOERDERJAHR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    BESCHEID_ID_FIELD_NUMBER: _ClassVar[int]
+    BEWILLIGT_CENT_FIELD_NUMBER: _ClassVar[int]
+    AUSGEZAHLT_CENT_FIELD_NUMBER: _ClassVar[int]
+    FREIGEGEBEN_CENT_FIELD_NUMBER: _ClassVar[int]
+    RUECKFORDERUNG_CENT_FIELD_NUMBER: _ClassVar[int]
+    GEAENDERT_AT_FIELD_NUMBER: _ClassVar[int]
+    antrag_id: str
+    antragsteller_ags: str
+    programm: _programm_pb2.Programm
+    foerderjahr: int
+    status: AntragStatus
+    version: int
+    bescheid_id: str
+    bewilligt_cent: int
+    ausgezahlt_cent: int
+    freigegeben_cent: int
+    rueckforderung_cent: int
+    geaendert_at: _timestamp_pb2.Timestamp
+    def __init__(self, antrag_id: _Optional[str] = ..., antragsteller_ags: _Optional[str] = ..., programm: _Optional[_Union[_programm_pb2.Programm, str]] = ..., foerderjahr: _Optional[int] = ..., status: _Optional[_Union[AntragStatus, str]] = ..., version: _Optional[int] = ..., bescheid_id: _Optional[str] = ..., bewilligt_cent: _Optional[int] = ..., ausgezahlt_cent: _Optional[int] = ..., freigegeben_cent: _Optional[int] = ..., rueckforderung_cent: _Optional[int] = ..., geaendert_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListGeldstaendeRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListGeldstaendeResponse(_message.Message):
+    __slots__ = ("geldstaende", "next_page_token")
+    GELDSTAENDE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    geldstaende: _containers.RepeatedCompositeFieldContainer[Geldstand]
+    next_page_token: str
+    def __init__(self, geldstaende: _Optional[_Iterable[_Union[Geldstand, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RepublishRequest(_message.Message):
+    __slots__ = ("antrag_ids", "alle")
+    ANTRAG_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALLE_FIELD_NUMBER: _ClassVar[int]
+    antrag_ids: _containers.RepeatedScalarFieldContainer[str]
+    alle: bool
+    def __init__(self, antrag_ids: _Optional[_Iterable[str]] = ..., alle: _Optional[bool] = ...) -> None: ...
+
+class RepublishResponse(_message.Message):
+    __slots__ = ("events_queued",)
+    EVENTS_QUEUED_FIELD_NUMBER: _ClassVar[int]
+    events_queued: int
+    def __init__(self, events_queued: _Optional[int] = ...) -> None: ...

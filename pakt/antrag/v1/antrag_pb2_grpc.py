@@ -117,6 +117,16 @@ class AntragServiceStub:
                 request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenRequest.SerializeToString,
                 response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenResponse.FromString,
                 _registered_method=True)
+        self.ListGeldstaende = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/ListGeldstaende',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListGeldstaendeRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListGeldstaendeResponse.FromString,
+                _registered_method=True)
+        self.Republish = channel.unary_unary(
+                '/pakt.antrag.v1.AntragService/Republish',
+                request_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RepublishRequest.SerializeToString,
+                response_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RepublishResponse.FromString,
+                _registered_method=True)
 
 
 class AntragServiceServicer:
@@ -234,6 +244,25 @@ class AntragServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListGeldstaende(self, request, context):
+        """-- reconciliation and rebuild (operators only; see docs/reliability.md) --
+
+        The money state of every Antrag, by id, in pages: what `pakt abgleich` compares with
+        allocation's Bescheide and reporting's read model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Republish(self, request, context):
+        """Queues the already published events of the given Anträge (or of every Antrag) to be
+        published again, in their order. Consumers are idempotent, so a copy they already have
+        changes nothing. Safe to repeat; takes no request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AntragServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -306,6 +335,16 @@ def add_AntragServiceServicer_to_server(servicer, server):
                     servicer.ListUebertragungen,
                     request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenRequest.FromString,
                     response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenResponse.SerializeToString,
+            ),
+            'ListGeldstaende': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGeldstaende,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListGeldstaendeRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListGeldstaendeResponse.SerializeToString,
+            ),
+            'Republish': grpc.unary_unary_rpc_method_handler(
+                    servicer.Republish,
+                    request_deserializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RepublishRequest.FromString,
+                    response_serializer=pakt_dot_antrag_dot_v1_dot_antrag__pb2.RepublishResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -699,6 +738,60 @@ class AntragService:
             '/pakt.antrag.v1.AntragService/ListUebertragungen',
             pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenRequest.SerializeToString,
             pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListUebertragungenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGeldstaende(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/ListGeldstaende',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListGeldstaendeRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.ListGeldstaendeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Republish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.antrag.v1.AntragService/Republish',
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RepublishRequest.SerializeToString,
+            pakt_dot_antrag_dot_v1_dot_antrag__pb2.RepublishResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -422,3 +422,15 @@ class GetFallzahlenResponse(_message.Message):
     FALLZAHLEN_FIELD_NUMBER: _ClassVar[int]
     fallzahlen: _containers.RepeatedCompositeFieldContainer[Fallzahl]
     def __init__(self, fallzahlen: _Optional[_Iterable[_Union[Fallzahl, _Mapping]]] = ...) -> None: ...
+
+class RepublishRequest(_message.Message):
+    __slots__ = ("alle",)
+    ALLE_FIELD_NUMBER: _ClassVar[int]
+    alle: bool
+    def __init__(self, alle: _Optional[bool] = ...) -> None: ...
+
+class RepublishResponse(_message.Message):
+    __slots__ = ("events_queued",)
+    EVENTS_QUEUED_FIELD_NUMBER: _ClassVar[int]
+    events_queued: int
+    def __init__(self, events_queued: _Optional[int] = ...) -> None: ...

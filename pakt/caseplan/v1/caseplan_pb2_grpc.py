@@ -111,6 +111,11 @@ class CasePlanServiceStub:
                 request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenRequest.SerializeToString,
                 response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenResponse.FromString,
                 _registered_method=True)
+        self.Republish = channel.unary_unary(
+                '/pakt.caseplan.v1.CasePlanService/Republish',
+                request_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RepublishRequest.SerializeToString,
+                response_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RepublishResponse.FromString,
+                _registered_method=True)
 
 
 class CasePlanServiceServicer:
@@ -215,6 +220,15 @@ class CasePlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Republish(self, request, context):
+        """Operators only, for rebuilding the reporting read model: queues every event the service ever
+        wrote (pseudonymous facts only, see events.proto) to be published again, in their order.
+        Reads no personal data. Safe to repeat; takes no request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CasePlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -287,6 +301,11 @@ def add_CasePlanServiceServicer_to_server(servicer, server):
                     servicer.GetFallzahlen,
                     request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenRequest.FromString,
                     response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenResponse.SerializeToString,
+            ),
+            'Republish': grpc.unary_unary_rpc_method_handler(
+                    servicer.Republish,
+                    request_deserializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RepublishRequest.FromString,
+                    response_serializer=pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RepublishResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -674,6 +693,33 @@ class CasePlanService:
             '/pakt.caseplan.v1.CasePlanService/GetFallzahlen',
             pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenRequest.SerializeToString,
             pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.GetFallzahlenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Republish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.caseplan.v1.CasePlanService/Republish',
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RepublishRequest.SerializeToString,
+            pakt_dot_caseplan_dot_v1_dot_caseplan__pb2.RepublishResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -102,3 +102,76 @@ class GetIntegrationsmanagementResponse(_message.Message):
     zielfelder: _containers.RepeatedCompositeFieldContainer[ZielfeldRow]
     events_applied: int
     def __init__(self, rows: _Optional[_Iterable[_Union[IntegrationsmanagementRow, _Mapping]]] = ..., offene_plaene_gesamt: _Optional[_Union[Zelle, _Mapping]] = ..., zielfelder: _Optional[_Iterable[_Union[ZielfeldRow, _Mapping]]] = ..., events_applied: _Optional[int] = ...) -> None: ...
+
+class AntragStand(_message.Message):
+    __slots__ = ("antrag_id", "version", "antragsteller_ags", "kreis_ags", "programm", "foerderjahr", "status", "betrag_cent", "bewilligt_cent", "ausgezahlt_cent", "freigegeben_cent", "rueckforderung_cent")
+    ANTRAG_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ANTRAGSTELLER_AGS_FIELD_NUMBER: _ClassVar[int]
+    KREIS_AGS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAMM_FIELD_NUMBER: _ClassVar[int]
+    FOERDERJAHR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    BETRAG_CENT_FIELD_NUMBER: _ClassVar[int]
+    BEWILLIGT_CENT_FIELD_NUMBER: _ClassVar[int]
+    AUSGEZAHLT_CENT_FIELD_NUMBER: _ClassVar[int]
+    FREIGEGEBEN_CENT_FIELD_NUMBER: _ClassVar[int]
+    RUECKFORDERUNG_CENT_FIELD_NUMBER: _ClassVar[int]
+    antrag_id: str
+    version: int
+    antragsteller_ags: str
+    kreis_ags: str
+    programm: str
+    foerderjahr: int
+    status: str
+    betrag_cent: int
+    bewilligt_cent: int
+    ausgezahlt_cent: int
+    freigegeben_cent: int
+    rueckforderung_cent: int
+    def __init__(self, antrag_id: _Optional[str] = ..., version: _Optional[int] = ..., antragsteller_ags: _Optional[str] = ..., kreis_ags: _Optional[str] = ..., programm: _Optional[str] = ..., foerderjahr: _Optional[int] = ..., status: _Optional[str] = ..., betrag_cent: _Optional[int] = ..., bewilligt_cent: _Optional[int] = ..., ausgezahlt_cent: _Optional[int] = ..., freigegeben_cent: _Optional[int] = ..., rueckforderung_cent: _Optional[int] = ...) -> None: ...
+
+class ListAntragStaendeRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAntragStaendeResponse(_message.Message):
+    __slots__ = ("antrag_staende", "next_page_token")
+    ANTRAG_STAENDE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    antrag_staende: _containers.RepeatedCompositeFieldContainer[AntragStand]
+    next_page_token: str
+    def __init__(self, antrag_staende: _Optional[_Iterable[_Union[AntragStand, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetAggregationStandRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetAggregationStandResponse(_message.Message):
+    __slots__ = ("events_applied", "events_processed")
+    class EventsProcessedEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    EVENTS_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    events_applied: int
+    events_processed: _containers.ScalarMap[str, int]
+    def __init__(self, events_applied: _Optional[int] = ..., events_processed: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ResetReadModelRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResetReadModelResponse(_message.Message):
+    __slots__ = ("antraege_removed",)
+    ANTRAEGE_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    antraege_removed: int
+    def __init__(self, antraege_removed: _Optional[int] = ...) -> None: ...

@@ -45,6 +45,21 @@ class ReportingServiceStub:
                 request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.SerializeToString,
                 response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementResponse.FromString,
                 _registered_method=True)
+        self.ListAntragStaende = channel.unary_unary(
+                '/pakt.reporting.v1.ReportingService/ListAntragStaende',
+                request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ListAntragStaendeRequest.SerializeToString,
+                response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ListAntragStaendeResponse.FromString,
+                _registered_method=True)
+        self.GetAggregationStand = channel.unary_unary(
+                '/pakt.reporting.v1.ReportingService/GetAggregationStand',
+                request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAggregationStandRequest.SerializeToString,
+                response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAggregationStandResponse.FromString,
+                _registered_method=True)
+        self.ResetReadModel = channel.unary_unary(
+                '/pakt.reporting.v1.ReportingService/ResetReadModel',
+                request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ResetReadModelRequest.SerializeToString,
+                response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ResetReadModelResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -67,6 +82,32 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAntragStaende(self, request, context):
+        """-- reconciliation and rebuild (operators only; see docs/reliability.md) --
+
+        The read model's state of every Antrag, by id, in pages: what `pakt abgleich` compares with
+        the antrag service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAggregationStand(self, request, context):
+        """How many events the aggregation has applied, and processed per producing service, since the
+        read model was created or last reset.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetReadModel(self, request, context):
+        """Empties the read model and its counters in one transaction, for a rebuild: afterwards the
+        services are asked to publish their events again (`pakt report rebuild`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -79,6 +120,21 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetIntegrationsmanagement,
                     request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.FromString,
                     response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementResponse.SerializeToString,
+            ),
+            'ListAntragStaende': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAntragStaende,
+                    request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ListAntragStaendeRequest.FromString,
+                    response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ListAntragStaendeResponse.SerializeToString,
+            ),
+            'GetAggregationStand': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAggregationStand,
+                    request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAggregationStandRequest.FromString,
+                    response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAggregationStandResponse.SerializeToString,
+            ),
+            'ResetReadModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetReadModel,
+                    request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ResetReadModelRequest.FromString,
+                    response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.ResetReadModelResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -136,6 +192,87 @@ class ReportingService:
             '/pakt.reporting.v1.ReportingService/GetIntegrationsmanagement',
             pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.SerializeToString,
             pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAntragStaende(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.reporting.v1.ReportingService/ListAntragStaende',
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.ListAntragStaendeRequest.SerializeToString,
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.ListAntragStaendeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAggregationStand(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.reporting.v1.ReportingService/GetAggregationStand',
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAggregationStandRequest.SerializeToString,
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAggregationStandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetReadModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.reporting.v1.ReportingService/ResetReadModel',
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.ResetReadModelRequest.SerializeToString,
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.ResetReadModelResponse.FromString,
             options,
             channel_credentials,
             insecure,
