@@ -26,6 +26,7 @@ from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers the payload types
 from pakt.caseplan.v1 import caseplan_pb2_grpc
 from pakt.caseplan.v1 import events_pb2 as caseplan_events  # noqa: F401  registers the payload types
+from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.platform import events
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
@@ -46,6 +47,7 @@ from services.caseplan.tables import outbox as caseplan_outbox
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.main import MIGRATIONS as REPORTING_MIGRATIONS
 from services.reporting.readmodel import ReadModel
+from tests.antraege import RP, STUTTGART, kommune, rid, submission
 from tests.caseplan import cipher
 from tests.conftest import _postgres_database
 from tests.databases import migrated_engine
@@ -194,3 +196,38 @@ def dienste(backend: str, tmp_path: Path) -> Iterator[Dienste]:
             servers[name] = ServedInThread(service_name, add, pki)
             stack.callback(servers[name].stop)
         yield Dienste(pki, engines, antrag, allocation, caseplan, reporting, servers)
+
+
+# -- Anträge through their steps, as the callers would take them --------------------------------
+
+
+def submit(d: Dienste, ags: str = STUTTGART, betrag: int = 90_000_00) -> str:
+    return d.antrag.submit(kommune(ags), submission(antragsteller_ags=ags, betrag_cent=betrag)).antrag.id
+
+
+def complete(d: Dienste, antrag_id: str) -> None:
+    d.antrag.begin_pruefung(RP, pb.BeginPruefungRequest(request_id=rid(), antrag_id=antrag_id))
+    d.antrag.complete_pruefung(RP, pb.CompletePruefungRequest(request_id=rid(), antrag_id=antrag_id))
+
+
+def pay(d: Dienste, antrag_id: str, cent: int) -> None:
+    ags = d.antrag.get(RP, antrag_id).antragsteller_ags
+    a = d.antrag.request_mittelabruf(
+        kommune(ags), pb.RequestMittelabrufRequest(request_id=rid(), antrag_id=antrag_id, betrag_cent=cent)
+    ).antrag
+    d.antrag.confirm_auszahlung(
+        RP, pb.ConfirmAuszahlungRequest(request_id=rid(), antrag_id=antrag_id, mittelabruf_id=a.mittelabrufe[-1].id)
+    )
+
+
+def lost(consumer: str, antrag_id: str, payload_type: type | None = None) -> Loss:
+    """The events about one Antrag (of one payload type) never reach one consumer."""
+
+    def lose(c: str, event: events.Event) -> bool:
+        return (
+            c == consumer
+            and event.envelope.aggregate_key == antrag_id
+            and (payload_type is None or isinstance(event.payload, payload_type))
+        )
+
+    return lose

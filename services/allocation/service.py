@@ -374,110 +374,125 @@ class AllocationService:
         The Antrag draws on the frames of its pool: its own, or for a Kooperation the lead's and
         the members', or for a Landkreis those of the Gemeinden that transferred the task to it.
         """
-        programm = Programm.Name(a.programm)
         with self.engine.begin() as conn:
-            if not first_delivery(conn, inbox, envelope.event_id):
-                return "duplicate"
+            first = first_delivery(conn, inbox, envelope.event_id)
             if conn.execute(select(bescheid.c.id).where(bescheid.c.antrag_id == a.id)).first():
-                return "duplicate"
-            pool = frame_pool(a, gebiete())
-            frames = []
-            if pool:
-                frames = conn.execute(
-                    select(planungsrahmen)
+                # Decided already. The Antrag's completed Prüfung arriving again (redelivered, or
+                # published again because antrag still waits for its Bescheid) may mean that the
+                # Bescheid never reached antrag: publish it again; antrag applies it once. (While
+                # the Bescheid still waits in the outbox, nothing is queued twice.)
+                outcome = "republished" if republish(conn, outbox, [a.id]) else "duplicate"
+            elif not first:
+                # Cannot happen: the inbox entry and the Bescheid are written in one transaction.
+                outcome = "duplicate"
+            else:
+                outcome = self._decide(conn, envelope, a)
+        if outcome == "republished":
+            log.info("Bescheid published again", extra={"antrag_id": a.id})
+        if outcome in ("applied", "republished"):
+            self.on_events()
+        return outcome
+
+    def _decide(self, conn: Connection, envelope: Envelope, a: Antrag) -> str:
+        """The decision itself, in the caller's transaction, which recorded the event in the inbox."""
+        programm = Programm.Name(a.programm)
+        pool = frame_pool(a, gebiete())
+        frames = []
+        if pool:
+            frames = conn.execute(
+                select(planungsrahmen)
+                .where(
+                    planungsrahmen.c.kommune_ags.in_(pool),
+                    planungsrahmen.c.programm == programm,
+                    planungsrahmen.c.foerderjahr == a.foerderjahr,
+                )
+                .order_by(planungsrahmen.c.kommune_ags)
+                .with_for_update()
+            ).all()
+        if not frames or len(frames) != len(pool):
+            entscheid = _kein_rahmen(conn, a.antragsteller_ags, programm, a.foerderjahr)
+            rahmen_cent = gebunden_vorher = 0
+        else:
+            rahmen_cent = sum(f.rahmen_cent for f in frames)
+            gebunden_vorher = sum(f.gebunden_cent for f in frames)
+            entscheid = domain.decide(a.betrag_cent, rahmen_cent, gebunden_vorher, _schwelle(conn, programm))
+        bescheid_id = str(uuid.uuid4())
+        parts: dict[str, int] = {}
+        if entscheid.bewilligt_cent > 0:
+            parts = domain.largest_remainder(
+                entscheid.bewilligt_cent, {f.kommune_ags: f.rahmen_cent - f.gebunden_cent for f in frames}
+            )
+            for f in frames:
+                if parts[f.kommune_ags] == 0:
+                    continue
+                bound = conn.execute(
+                    update(planungsrahmen)
                     .where(
-                        planungsrahmen.c.kommune_ags.in_(pool),
+                        planungsrahmen.c.kommune_ags == f.kommune_ags,
                         planungsrahmen.c.programm == programm,
                         planungsrahmen.c.foerderjahr == a.foerderjahr,
+                        planungsrahmen.c.gebunden_cent == f.gebunden_cent,
                     )
-                    .order_by(planungsrahmen.c.kommune_ags)
-                    .with_for_update()
-                ).all()
-            if not frames or len(frames) != len(pool):
-                entscheid = _kein_rahmen(conn, a.antragsteller_ags, programm, a.foerderjahr)
-                rahmen_cent = gebunden_vorher = 0
-            else:
-                rahmen_cent = sum(f.rahmen_cent for f in frames)
-                gebunden_vorher = sum(f.gebunden_cent for f in frames)
-                entscheid = domain.decide(a.betrag_cent, rahmen_cent, gebunden_vorher, _schwelle(conn, programm))
-            bescheid_id = str(uuid.uuid4())
-            parts: dict[str, int] = {}
-            if entscheid.bewilligt_cent > 0:
-                parts = domain.largest_remainder(
-                    entscheid.bewilligt_cent, {f.kommune_ags: f.rahmen_cent - f.gebunden_cent for f in frames}
+                    .values(gebunden_cent=planungsrahmen.c.gebunden_cent + parts[f.kommune_ags])
                 )
-                for f in frames:
-                    if parts[f.kommune_ags] == 0:
-                        continue
-                    bound = conn.execute(
-                        update(planungsrahmen)
-                        .where(
-                            planungsrahmen.c.kommune_ags == f.kommune_ags,
-                            planungsrahmen.c.programm == programm,
-                            planungsrahmen.c.foerderjahr == a.foerderjahr,
-                            planungsrahmen.c.gebunden_cent == f.gebunden_cent,
-                        )
-                        .values(gebunden_cent=planungsrahmen.c.gebunden_cent + parts[f.kommune_ags])
+                if bound.rowcount != 1:
+                    raise ConcurrentChange(a.id)
+                conn.execute(
+                    bindung.insert().values(
+                        bescheid_id=bescheid_id,
+                        kommune_ags=f.kommune_ags,
+                        programm=programm,
+                        foerderjahr=a.foerderjahr,
+                        gebunden_cent=parts[f.kommune_ags],
+                        freigegeben_cent=0,
                     )
-                    if bound.rowcount != 1:
-                        raise ConcurrentChange(a.id)
-                    conn.execute(
-                        bindung.insert().values(
-                            bescheid_id=bescheid_id,
-                            kommune_ags=f.kommune_ags,
-                            programm=programm,
-                            foerderjahr=a.foerderjahr,
-                            gebunden_cent=parts[f.kommune_ags],
-                            freigegeben_cent=0,
-                        )
-                    )
-            conn.execute(
-                bescheid.insert().values(
-                    id=bescheid_id,
-                    antrag_id=a.id,
-                    antrag_event_id=envelope.event_id,
-                    kommune_ags=a.antragsteller_ags,
-                    rahmen_ags=pool[0] if len(pool) == 1 else None,
-                    programm=programm,
-                    foerderjahr=a.foerderjahr,
-                    entscheidung=Entscheidung.Name(entscheid.entscheidung),
-                    ablehnungsgrund=Ablehnungsgrund.Name(entscheid.ablehnungsgrund),
-                    beantragt_cent=a.betrag_cent,
-                    bewilligt_cent=entscheid.bewilligt_cent,
-                    rahmen_cent=rahmen_cent,
-                    gebunden_vorher_cent=gebunden_vorher,
-                    begruendung=entscheid.begruendung,
-                    erlassen_at=datetime.now(UTC),
                 )
-            )
-            event = BescheidErlassen(
-                bescheid_id=bescheid_id,
+        conn.execute(
+            bescheid.insert().values(
+                id=bescheid_id,
                 antrag_id=a.id,
+                antrag_event_id=envelope.event_id,
                 kommune_ags=a.antragsteller_ags,
-                programm=a.programm,
+                rahmen_ags=pool[0] if len(pool) == 1 else None,
+                programm=programm,
                 foerderjahr=a.foerderjahr,
-                entscheidung=entscheid.entscheidung,
-                ablehnungsgrund=entscheid.ablehnungsgrund,
+                entscheidung=Entscheidung.Name(entscheid.entscheidung),
+                ablehnungsgrund=Ablehnungsgrund.Name(entscheid.ablehnungsgrund),
                 beantragt_cent=a.betrag_cent,
                 bewilligt_cent=entscheid.bewilligt_cent,
                 rahmen_cent=rahmen_cent,
                 gebunden_vorher_cent=gebunden_vorher,
                 begruendung=entscheid.begruendung,
-                bindungen=[
-                    Bindung(
-                        kommune_ags=f.kommune_ags, verteilung_id=f.verteilung_id, rahmen_cent=f.rahmen_cent,
-                        frei_vorher_cent=f.rahmen_cent - f.gebunden_cent, gebunden_cent=parts.get(f.kommune_ags, 0),
-                    )
-                    for f in frames
-                ],
+                erlassen_at=datetime.now(UTC),
             )
-            enqueue(
-                conn,
-                outbox,
-                events.ALLOCATION_EVENTS,
-                events.wrap(event, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=1, producer=PRODUCER),
-            )
-        self.on_events()
+        )
+        event = BescheidErlassen(
+            bescheid_id=bescheid_id,
+            antrag_id=a.id,
+            kommune_ags=a.antragsteller_ags,
+            programm=a.programm,
+            foerderjahr=a.foerderjahr,
+            entscheidung=entscheid.entscheidung,
+            ablehnungsgrund=entscheid.ablehnungsgrund,
+            beantragt_cent=a.betrag_cent,
+            bewilligt_cent=entscheid.bewilligt_cent,
+            rahmen_cent=rahmen_cent,
+            gebunden_vorher_cent=gebunden_vorher,
+            begruendung=entscheid.begruendung,
+            bindungen=[
+                Bindung(
+                    kommune_ags=f.kommune_ags, verteilung_id=f.verteilung_id, rahmen_cent=f.rahmen_cent,
+                    frei_vorher_cent=f.rahmen_cent - f.gebunden_cent, gebunden_cent=parts.get(f.kommune_ags, 0),
+                )
+                for f in frames
+            ],
+        )
+        enqueue(
+            conn,
+            outbox,
+            events.ALLOCATION_EVENTS,
+            events.wrap(event, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=1, producer=PRODUCER),
+        )
         return "applied"
 
     def release(self, envelope: Envelope, a: Antrag) -> str:

@@ -59,6 +59,10 @@ BEENDET = [AntragStatus.Name(s) for s in domain.BEENDET]
 DEFAULT_PAGE_SIZE = 50
 MAX_FRIST = timedelta(days=365)
 MAX_PAGE_TOKEN = 300  # what _encode_page_token produces is about 170 characters
+ENTSCHEIDUNGSREIF = AntragStatus.Name(AntragStatus.ANTRAG_STATUS_ENTSCHEIDUNGSREIF)
+# An Antrag whose Prüfung was completed longer ago than this and that has no Bescheid yet has its
+# events published again (republish_undecided): allocation decides within seconds normally.
+BESCHEID_ERWARTET_BINNEN = timedelta(minutes=5)
 
 KEIN_ZUGRIFF = "Kein Zugriff auf diesen Antrag."
 NUR_ANTRAGSTELLER = "Diesen Schritt geht nur die antragstellende Kommune."
@@ -384,6 +388,10 @@ class AntragService:
             if not first_delivery(conn, inbox, envelope.event_id):
                 return "duplicate"
             row = conn.execute(select(antrag).where(antrag.c.id == bescheid.antrag_id).with_for_update()).one_or_none()
+            if row is not None and row.bescheid_id == bescheid.bescheid_id:
+                # The same Bescheid again, e.g. published again by allocation after a lost
+                # message or by `pakt abgleich`: it is applied already.
+                return "duplicate"
             if row is None or domain.transition_error(Schritt.SCHRITT_BESCHIEDEN, AntragStatus.Value(row.status)):
                 # Cannot happen while withdrawal ends with the Prüfung; if it does, money was bound
                 # for an Antrag that is not waiting for it, and someone must look.
@@ -503,7 +511,7 @@ class AntragService:
             rows = conn.execute(query.order_by(uebertragung.c.gemeinde_ags, uebertragung.c.beginn)).all()
         return [_uebertragung_proto(row._asdict()) for row in rows]
 
-    # -- reconciliation (operators) -------------------------------------------------------------
+    # -- reconciliation and self-repair ------------------------------------------------------
 
     def list_geldstaende(self, principal: Principal, r: pb.ListGeldstaendeRequest) -> pb.ListGeldstaendeResponse:
         """Every Antrag's money state, by id, in pages (operators: `pakt abgleich`)."""
@@ -541,6 +549,35 @@ class AntragService:
         if queued:
             self.on_events()
         return pb.RepublishResponse(events_queued=queued)
+
+    def republish_undecided(self, older_than: timedelta = BESCHEID_ERWARTET_BINNEN, limit: int = 500) -> int:
+        """Self-repair, one round: the Anträge whose Prüfung was completed more than older_than ago
+        and that still have no Bescheid get their events published again (oldest first, at most
+        limit), so that allocation decides them, or sends the Bescheid it made again when it has
+        one. Returns the number of events queued."""
+        cutoff = datetime.now(UTC) - older_than
+        with self.engine.begin() as conn:
+            ids = list(
+                conn.execute(
+                    select(antrag.c.id)
+                    .where(
+                        antrag.c.status == ENTSCHEIDUNGSREIF,
+                        antrag.c.bescheid_id.is_(None),
+                        antrag.c.geaendert_at < cutoff,
+                    )
+                    .order_by(antrag.c.geaendert_at, antrag.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+            queued = republish(conn, outbox, ids) if ids else 0
+        if queued:
+            # (Nothing is queued while their events still wait in the outbox, e.g. for the broker.)
+            log.warning(
+                "Anträge still without a Bescheid: their events are published again",
+                extra={"antraege": len(ids), "events": queued, "older_than_s": older_than.total_seconds()},
+            )
+            self.on_events()
+        return queued
 
     # -- mechanics ---------------------------------------------------------------------------
 
