@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pakt.allocation.v1.allocation_pb2 import ErhebungArt, ErhebungKopf, ImportErhebungRequest, ImportErhebungResponse
 from pakt.platform.auth import Principal
-from pakt.platform.errors import FieldViolation, InvalidArgument
+from pakt.platform.errors import FieldViolation, InvalidArgument, character_problem
 from pakt.referenzdaten import gebiete
 from services.allocation.service import AllocationService, _require_operator, _Violations
 from services.allocation.tables import erhebung, erhebung_anzahl, verteilung
@@ -126,6 +126,8 @@ def _zeile(
         line = line.removeprefix(BOM)
     if len(line) > MAX_ZEICHEN:
         return f"länger als {MAX_ZEICHEN} Zeichen"
+    if (problem := character_problem(line, single_line=False)) is not None:
+        return problem  # instead of echoing a field that shows other than it reads
     if not line.strip():
         return None
     felder = [_feld(f) for f in line.split(TRENNER)]
@@ -349,8 +351,12 @@ def _kopf(kopf: ErhebungKopf) -> tuple[_Kopf, list[FieldViolation]]:
         v.add("kopf.quelle", "fehlt: woher stammen die Zahlen (Erhebung, Stand)?")
     elif len(kopf.quelle) > MAX_QUELLE:
         v.add("kopf.quelle", f"höchstens {_zahl(MAX_QUELLE)} Zeichen")
+    else:
+        v.characters(kopf.quelle, "kopf.quelle", single_line=True)
     if len(kopf.dateiname) > MAX_DATEINAME:
         v.add("kopf.dateiname", f"höchstens {MAX_DATEINAME} Zeichen")
+    else:
+        v.characters(kopf.dateiname, "kopf.dateiname", single_line=True)
     art = ErhebungArt.Name(kopf.art) if kopf.art in ART else ""
     return _Kopf(kopf.request_id, stichtag, art, kopf.quelle, kopf.dateiname), v.items
 

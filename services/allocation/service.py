@@ -807,6 +807,8 @@ def _validate_parameter(r: SetParameterRequest) -> dict:
         v.add("parameter.quelle", "fehlt: woher stammt der Wert (Beschluss, Erlass, Annahme)?")
     elif len(p.quelle) > 2000:
         v.add("parameter.quelle", "höchstens 2000 Zeichen")
+    else:
+        v.characters(p.quelle, "parameter.quelle", single_line=True)
     v.raise_if_any()
     return {
         "art": art,

@@ -173,6 +173,8 @@ def _validate(programm: int, foerderjahr: int, request: ApplyUmverteilungRequest
             v.add("quelle", "fehlt: warum wird umverteilt (Beschluss, Datum)?")
         elif len(request.quelle) > QUELLE_MAX:
             v.add("quelle", f"höchstens {QUELLE_MAX} Zeichen (sie wird mit der Verteilung gespeichert)")
+        else:
+            v.characters(request.quelle, "quelle", single_line=True)
     v.raise_if_any()
 
 

@@ -232,14 +232,16 @@ def validate_submission(
     elif r.traegerschaft not in Traegerschaft.values():
         v.add("traegerschaft", f"unbekannte Trägerschaft ({r.traegerschaft})")
     elif r.traegerschaft == Traegerschaft.TRAEGERSCHAFT_DRITTE:
-        v.text(r.traeger_name, "traeger_name", required=True, max_len=NAME_LEN)
+        v.text(r.traeger_name, "traeger_name", required=True, max_len=NAME_LEN, single_line=True)
     elif r.traeger_name:
         v.add("traeger_name", "nur bei Trägerschaft durch Dritte anzugeben")
 
     p = r.ansprechperson
-    v.text(p.name, "ansprechperson.name", required=True, max_len=NAME_LEN)
+    v.text(p.name, "ansprechperson.name", required=True, max_len=NAME_LEN, single_line=True)
     if not p.email:
         v.add("ansprechperson.email", "fehlt")
+    elif not v.characters(p.email, "ansprechperson.email", single_line=True):
+        pass
     elif len(p.email) > NAME_LEN or not EMAIL.fullmatch(p.email):
         v.add("ansprechperson.email", f"„{p.email[:60]}“ ist keine E-Mail-Adresse")
     if p.telefon and (len(p.telefon) > 30 or not TELEFON.fullmatch(p.telefon)):

@@ -54,15 +54,17 @@ class Pruefung(Violations):
 
     def person(self, p: pb.Person, heute: date, field: str = "person") -> None:
         # The texts are never echoed: a violation must not carry the personal data it is about.
-        self.text(p.name, f"{field}.name", required=True, max_len=NAME_LEN)
+        self.text(p.name, f"{field}.name", required=True, max_len=NAME_LEN, single_line=True)
         geburt = self.datum(p.geburtsdatum, f"{field}.geburtsdatum", required=True)
         if geburt is not None and not heute - timedelta(days=120 * 366) <= geburt <= heute:
             self.add(f"{field}.geburtsdatum", "liegt in der Zukunft oder mehr als 120 Jahre zurück")
-        self.text(p.staatsangehoerigkeit, f"{field}.staatsangehoerigkeit", required=False, max_len=NAME_LEN)
+        self.text(
+            p.staatsangehoerigkeit, f"{field}.staatsangehoerigkeit", required=False, max_len=NAME_LEN, single_line=True
+        )
         if len(p.sprachen) > MAX_SPRACHEN:
             self.add(f"{field}.sprachen", f"höchstens {MAX_SPRACHEN} Sprachen")
         for i, sprache in enumerate(p.sprachen[:MAX_SPRACHEN]):
-            self.text(sprache, f"{field}.sprachen[{i}]", required=True, max_len=50)
+            self.text(sprache, f"{field}.sprachen[{i}]", required=True, max_len=50, single_line=True)
         for name in ("haushalt", "qualifikationen", "schulbildung", "berufsabschluss", "entwicklung"):
             self.text(getattr(p, name), f"{field}.{name}", required=False)
 
@@ -73,5 +75,5 @@ class Pruefung(Violations):
             self.add(f"{field}.status", "unbekannter Status")
         self.text(z.beschreibung, f"{field}.beschreibung", required=True)
         self.text(z.massnahmen, f"{field}.massnahmen", required=False)
-        self.text(z.verantwortlich, f"{field}.verantwortlich", required=False, max_len=NAME_LEN)
+        self.text(z.verantwortlich, f"{field}.verantwortlich", required=False, max_len=NAME_LEN, single_line=True)
         self.datum(z.frist, f"{field}.frist", required=False)

@@ -156,7 +156,7 @@ class CasePlanService:
         v = Pruefung()
         v.request_id(r.request_id)
         v.person(r.person, heute)
-        v.text(r.einwilligung.zweck, "einwilligung.zweck", required=True, max_len=200)
+        v.text(r.einwilligung.zweck, "einwilligung.zweck", required=True, max_len=200, single_line=True)
         erteilt = v.datum(r.einwilligung.erteilt_am, "einwilligung.erteilt_am", required=True)
         if erteilt is not None and erteilt > heute:
             v.add("einwilligung.erteilt_am", "liegt in der Zukunft")
@@ -196,7 +196,7 @@ class CasePlanService:
         _require_im(principal)
         v = Pruefung()
         v.plan_id(plan_id)
-        v.text(zweck, "zweck", required=True, max_len=200)
+        v.text(zweck, "zweck", required=True, max_len=200, single_line=True)
         v.raise_if_any()
         with self._engine.begin() as conn:
             self._plan_row(conn, principal, plan_id)
@@ -462,7 +462,7 @@ class CasePlanService:
         v = Pruefung()
         v.request_id(r.request_id)
         v.plan_id(r.plan_id)
-        v.text(r.grund, "grund", required=True, max_len=200)
+        v.text(r.grund, "grund", required=True, max_len=200, single_line=True)
         v.raise_if_any()
 
         def action(conn: Connection, now: datetime) -> str:

@@ -188,6 +188,25 @@ def test_every_access_is_logged_in_a_chain_that_detects_tampering(service, db_ur
     assert not report.ok and report.first_bad_id == rows[3].id
 
 
+def test_single_line_texts_of_the_plan_have_no_line_break_nor_control_character(service):
+    """The purpose of a consent and of a read, and the reason of an erasure, are one line each."""
+    with pytest.raises(InvalidArgument) as err:
+        service.create_plan(IM_STUTTGART, create_request(einwilligung=pb.Einwilligung(
+            zweck="Integrationsmanagement\nQuellbrunn", erteilt_am=HEUTE.isoformat())))
+    assert [(v.field, v.description) for v in err.value.violations] == [
+        ("einwilligung.zweck", "enthält einen Zeilenumbruch (U+000A); erlaubt ist nur eine Zeile")
+    ]
+    plan = service.create_plan(IM_STUTTGART, create_request())
+    with pytest.raises(InvalidArgument) as err:
+        service.get_plan(IM_STUTTGART, plan.id, "Fortschreibung\u202eQuellbrunn")
+    assert [(v.field, v.description) for v in err.value.violations] == [
+        ("zweck", "enthält ein unzulässiges Steuerzeichen (U+202E)")
+    ]
+    with pytest.raises(InvalidArgument) as err:
+        service.erase_person(IM_STUTTGART, pb.ErasePersonRequest(request_id=rid(), plan_id=plan.id, grund="Antrag\x85"))
+    assert [v.field for v in err.value.violations] == ["grund"]
+
+
 def test_bad_input_names_the_field_without_repeating_personal_data(service):
     with pytest.raises(InvalidArgument) as err:
         service.create_plan(IM_STUTTGART, create_request(person=pb.Person(name="Y\x00Quellbrunn", geburtsdatum="2099-01-01")))
