@@ -60,6 +60,7 @@ class PaktUp:
 
     def start(self) -> None:
         self.stack.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.output.unlink(missing_ok=True)
         with open(self.output, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pakt.cli.main", "up", "--no-demo"],
@@ -135,6 +136,13 @@ def test_crashes_and_an_empty_broker_strand_nothing(tmp_path, backend):
             up.wait_for_line("broker neu gestartet", 30)
             _eventually_consistent(engines, first + second, "after the broker came back empty")
             assert "gebe auf" not in up.said()
+
+            # 3. `make run` stopped right after a burst and started again: a new, empty broker.
+            third = calls.submit_and_begin(_requests(60, seed=5))
+            calls.complete_all(third, at={})
+            up.stop()
+            up.start()
+            _eventually_consistent(engines, first + second + third, "after the stack was stopped and started")
         finally:
             calls.close()
             for engine in engines.values():
