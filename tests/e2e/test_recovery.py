@@ -324,6 +324,9 @@ def test_services_say_the_broker_is_away_quietly_and_recover_when_it_is_back_emp
             assert 'reason="broker_unreachable"' in _metrics(stack, service) or 'reason="publish_failing"' in _metrics(
                 stack, service
             )
+        # The backlog waits in antrag's outbox, and the metrics say how much and how old.
+        _eventually(lambda: _gauge(stack, "antrag", "pakt_outbox_pending_events") >= len(waiting), "backlog metric")
+        assert _gauge(stack, "antrag", "pakt_outbox_oldest_pending_age_seconds") > 0
         lines_before = _log_lines(stack, "antrag") + _log_lines(stack, "allocation")
         time.sleep(OUTAGE_WINDOW_S)
         logged = _log_lines(stack, "antrag") + _log_lines(stack, "allocation") - lines_before
@@ -333,6 +336,10 @@ def test_services_say_the_broker_is_away_quietly_and_recover_when_it_is_back_emp
         for service in SERVICES:
             _eventually(lambda s=service: _serving(stack, s), f"{service} SERVING again")
         _eventually_consistent(engines, decided_before + waiting, "after the broker came back empty")
+        _eventually(lambda: _gauge(stack, "antrag", "pakt_outbox_pending_events") == 0, "backlog published")
+        assert _gauge(stack, "antrag", "pakt_outbox_oldest_pending_age_seconds") == 0
+        lag = 'pakt_consumer_lag_events{group="allocation",topic="pakt.antrag.v1.events"}'
+        _eventually(lambda: _gauge(stack, "allocation", lag) == 0, "allocation's lag exported and worked off")
 
 
 OUTAGE_WINDOW_S = 10
@@ -353,6 +360,14 @@ def _serving(stack: Stack, service: str) -> bool:
 def _metrics(stack: Stack, service: str) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{stack.config.metrics_ports[service]}/metrics", timeout=5) as r:
         return r.read().decode()
+
+
+def _gauge(stack: Stack, service: str, series: str) -> float:
+    """The value of one series of a service's metrics (-1 when it is not exported)."""
+    for line in _metrics(stack, service).splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return -1.0
 
 
 def _log_lines(stack: Stack, name: str) -> int:
