@@ -72,6 +72,29 @@ class UsageError(Exception):
     """Wrong use of the command line; main() prints it like a failed call."""
 
 
+def read_json_text(name: str) -> str:
+    """The text of a JSON file the command is given ("-": standard input), read as UTF-8 (a byte
+    order mark is dropped); UsageError if it cannot be read or is not UTF-8."""
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"Datei {name} nicht lesbar: {exc.strerror}") from None
+    return decode_utf8(data, "Die Standardeingabe" if name == "-" else f"Datei {name}").removeprefix("\ufeff")
+
+
+def decode_utf8(data: bytes, what: str) -> str:
+    """data as UTF-8; else UsageError naming what was read and the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        zeile = data.count(b"\n", 0, exc.start) + 1
+        raise UsageError(
+            f"{what} ist kein UTF-8: Byte {exc.start + 1} (Zeile {zeile}, Wert 0x{data[exc.start]:02X}) gehört "
+            "zu keinem UTF-8-Zeichen, die Datei ist wohl in einer anderen Kodierung (etwa Windows-1252) "
+            "gespeichert; bitte als UTF-8 speichern."
+        ) from None
+
+
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser, str], None]) -> None:
     """Add `pakt antrag <aktion>` for every step and query."""
 
@@ -157,11 +180,9 @@ def _request_id(args) -> str:
 
 
 def _submit(args) -> int:
+    text = read_json_text(args.file)
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
         request = json_format.Parse(text, pb.SubmitAntragRequest())
-    except OSError as exc:
-        raise UsageError(f"Datei {args.file} nicht lesbar: {exc.strerror}") from None
     except json_format.ParseError as exc:
         raise UsageError(f"Datei {args.file} ist kein gültiger SubmitAntragRequest: {exc}") from None
     if args.request_id:

@@ -30,7 +30,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from google.protobuf import json_format
@@ -38,7 +37,7 @@ from google.protobuf import json_format
 from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2_grpc
 from pakt.cli import output
-from pakt.cli.antrag_cli import UsageError
+from pakt.cli.antrag_cli import UsageError, read_json_text
 from pakt.cli.grpc_client import CallFailed, acting_as, call
 from pakt.platform.settings import SettingsError, data_dir, target
 from pakt.referenzdaten import gebiete
@@ -306,11 +305,9 @@ def _kommune(ags: str) -> str:
 
 
 def _create(args) -> int:
+    text = read_json_text(args.datei)
     try:
-        text = sys.stdin.read() if args.datei == "-" else Path(args.datei).read_text(encoding="utf-8")
         request = json_format.Parse(text, pb.CreatePlanRequest())
-    except OSError as exc:
-        raise UsageError(f"Datei {args.datei} nicht lesbar: {exc.strerror}") from None
     except json_format.ParseError as exc:
         # The parser's message names the field, not its value.
         raise UsageError(f"Datei {args.datei} ist kein gültiger CreatePlanRequest: {exc}") from None

@@ -21,7 +21,7 @@ import grpc
 from pakt.allocation.v1 import allocation_pb2 as pb
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.cli import output
-from pakt.cli.antrag_cli import UsageError
+from pakt.cli.antrag_cli import UsageError, decode_utf8
 from pakt.cli.grpc_client import CallFailed, acting_as, channel, describe
 from pakt.platform.settings import target
 
@@ -67,13 +67,8 @@ def read_lines(path: Path) -> tuple[list[str], str]:
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"Datei {path} nicht lesbar: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"Datei {path} ist nicht UTF-8-kodiert (Byte {exc.start + 1}); bitte als „CSV UTF-8“ speichern."
-        ) from None
-    lines = text.split("\n")
+    # Spreadsheet programs offer it as „CSV UTF-8“; the byte order mark they write is fine.
+    lines = decode_utf8(data, f"Datei {path}").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the line end of the last line, not an empty line
     return lines, hashlib.sha256(data).hexdigest()
