@@ -1,8 +1,10 @@
-"""The antrag service process: gRPC API, outbox relay, and the consumer of allocation's Bescheide."""
+"""The antrag service process: gRPC API, outbox relay, the consumer of allocation's Bescheide, and
+the self-repair that asks again for Bescheide that have not come (nachfrage.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from pakt.allocation.v1 import events_pb2 as allocation_events  # registers the payload types
@@ -12,6 +14,7 @@ from pakt.platform.kafka import EventConsumer, make_producer
 from pakt.platform.outbox import OutboxRelay
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
+from services.antrag import nachfrage
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.service import AntragService
 from services.antrag.tables import outbox, outbox_relay_state
@@ -34,6 +37,7 @@ async def main(stop: asyncio.Event) -> None:
     bescheide = EventConsumer(kafka, "antrag", [events.ALLOCATION_EVENTS], on_event, runtime.readiness)
     runtime.add_task("outbox-relay", relay.run)
     runtime.add_task("bescheid-consumer", bescheide.run)
+    runtime.add_task("bescheid-nachfrage", functools.partial(nachfrage.run, service))
     await runtime.run(stop, topics=events.ALL_TOPICS)
 
 
