@@ -170,7 +170,7 @@ def snapshot(service: AntragService, target: pb.Antrag) -> tuple[dict[str, int],
 def test_all_tables_are_watched():
     assert {t.name for t in metadata.sorted_tables} == {
         "antrag", "stelle", "beteiligung", "mittelabruf", "historie", "uebertragung", "idempotenzschluessel", "outbox",
-        "verarbeitete_ereignisse",
+        "outbox_relay_state", "verarbeitete_ereignisse",
     }
 
 
