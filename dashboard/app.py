@@ -6,12 +6,21 @@ Run by `pakt up`; reads only the ReportingService (PAKT_REPORTING_TARGET).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import GEHEIM, fetch, fetch_faelle, faelle_table, table, zahl, zielfeld_table
+from dashboard.data import (
+    GEHEIM,
+    faelle_table,
+    fetch,
+    fetch_aktualitaet,
+    fetch_faelle,
+    stand_text,
+    table,
+    warnung,
+    zahl,
+    zielfeld_table,
+)
 from pakt.cli.grpc_client import CallFailed
 from pakt.geld import euro_kurz, quote
 from pakt.platform.settings import target
@@ -33,11 +42,14 @@ foerderjahr = 0 if auswahl == "alle" else int(auswahl)
 def live() -> None:
     reporting = target("reporting")
     try:
+        stand = fetch_aktualitaet(reporting)
         kreise = fetch(reporting, reporting_pb2.GLIEDERUNG_LANDKREIS, foerderjahr)
         programme_ = fetch(reporting, reporting_pb2.GLIEDERUNG_PROGRAMM, foerderjahr)
     except CallFailed as exc:
-        st.error(f"Auswertung nicht verfügbar: {exc}")
+        st.error(f"Auswertung nicht erreichbar – keine aktuellen Zahlen: {exc}")
         return
+    if hinweis := warnung(stand):
+        st.warning(hinweis, icon="⚠️")
 
     rahmen, bewilligt = kreise.total("planungsrahmen_cent"), kreise.total("bewilligt_cent")
     cols = st.columns(5)
@@ -46,10 +58,7 @@ def live() -> None:
     cols[2].metric("bewilligt", euro_kurz(bewilligt))
     cols[3].metric("ausgezahlt", euro_kurz(kreise.total("ausgezahlt_cent")))
     cols[4].metric("Auslastung", quote(bewilligt, rahmen))
-    st.caption(
-        f"Stand {datetime.now():%d.%m.%Y %H:%M:%S} · {kreise.total('antraege')} Anträge · "
-        f"{kreise.events_applied} Ereignisse verarbeitet · aktualisiert alle {REFRESH_SECONDS} s"
-    )
+    st.caption(f"{stand_text(stand)} · {kreise.total('antraege')} Anträge · aktualisiert alle {REFRESH_SECONDS} s")
 
     je_kreis, je_programm = st.tabs(["Je Stadt- und Landkreis", "Je Programm"])
     with je_kreis:

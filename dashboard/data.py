@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC
 
 from pakt.cli.grpc_client import acting_as, call
 from pakt.geld import euro, quote
@@ -32,6 +33,42 @@ def fetch(target: str, by: int, foerderjahr: int) -> Auslastung:
         acting_as(os.environ.get("PAKT_DASHBOARD_IDENTITY"), "rp:dashboard"),
     )
     return Auslastung(rows=list(reply.rows), events_applied=reply.events_applied)
+
+
+# Figures more than this far behind the topics carry a warning.
+VERALTET_AB_S = 10.0
+
+
+def fetch_aktualitaet(target: str) -> reporting_pb2.GetAktualitaetResponse:
+    return call(
+        target,
+        reporting_pb2_grpc.ReportingServiceStub,
+        "GetAktualitaet",
+        reporting_pb2.GetAktualitaetRequest(),
+        acting_as(os.environ.get("PAKT_DASHBOARD_IDENTITY"), "rp:dashboard"),
+    )
+
+
+def warnung(stand: reporting_pb2.GetAktualitaetResponse) -> str | None:
+    """Why the figures may not be current, judged by the read model's lag behind the topics (not by
+    the clock: an idle platform is current); None when they are."""
+    if not stand.broker_erreichbar:
+        return "Aktualität nicht feststellbar: Kafka ist nicht erreichbar. Die Zahlen können veraltet sein."
+    if stand.rueckstand_sekunden > VERALTET_AB_S:
+        return (
+            f"Die Zahlen sind nicht aktuell: {stand.rueckstand_ereignisse:,} Ereignisse warten seit "
+            f"{stand.rueckstand_sekunden:,.0f} s auf die Auswertung.".replace(",", ".")
+        )
+    return None
+
+
+def stand_text(stand: reporting_pb2.GetAktualitaetResponse) -> str:
+    neuestes = (
+        stand.neuestes_ereignis_at.ToDatetime(tzinfo=UTC).astimezone().strftime("%d.%m.%Y %H:%M:%S")
+        if stand.HasField("neuestes_ereignis_at")
+        else "noch keines"
+    )
+    return f"Stand: neuestes Ereignis {neuestes} · {stand.events_applied:,} Ereignisse verarbeitet".replace(",", ".")
 
 
 def table(auslastung: Auslastung, key_label: str) -> list[dict[str, str]]:

@@ -31,6 +31,7 @@ from pakt.platform import events
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from pakt.reporting.v1 import reporting_pb2_grpc
+from pakt.platform.settings import KafkaSettings
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.main import MIGRATIONS as ALLOCATION_MIGRATIONS
 from services.allocation.service import AllocationService
@@ -44,6 +45,7 @@ from services.caseplan.main import GRPC_SERVICE_NAME as CASEPLAN_SERVICE_NAME
 from services.caseplan.main import MIGRATIONS as CASEPLAN_MIGRATIONS
 from services.caseplan.service import CasePlanService
 from services.caseplan.tables import outbox as caseplan_outbox
+from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.main import MIGRATIONS as REPORTING_MIGRATIONS
 from services.reporting.readmodel import ReadModel
@@ -189,7 +191,7 @@ def dienste(backend: str, tmp_path: Path) -> Iterator[Dienste]:
                          lambda s: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(caseplan), s)),
             "reporting": ("pakt.reporting.v1.ReportingService",
                           lambda s: reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
-                              ReportingServicer(reporting), s)),
+                              ReportingServicer(reporting, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ())), s)),
         }
         servers = {}
         for name, (service_name, add) in servicers.items():

@@ -11,14 +11,30 @@ from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from pakt.geheimhaltung import Zelle
 from pakt.platform.auth import Principal, caller
 from pakt.platform.errors import PermissionDenied
+from services.reporting.freshness import Freshness
 from services.reporting.readmodel import ReadModel
 
 log = logging.getLogger(__name__)
 
 
 class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
-    def __init__(self, readmodel: ReadModel) -> None:
+    def __init__(self, readmodel: ReadModel, freshness: Freshness) -> None:
         self.readmodel = readmodel
+        self.freshness = freshness
+
+    async def GetAktualitaet(self, request, context):
+        (applied, newest), rueckstand = await asyncio.gather(
+            asyncio.to_thread(self.readmodel.stand), self.freshness.rueckstand()
+        )
+        reply = reporting_pb2.GetAktualitaetResponse(
+            events_applied=applied,
+            broker_erreichbar=rueckstand.broker_erreichbar,
+            rueckstand_ereignisse=rueckstand.ereignisse,
+            rueckstand_sekunden=rueckstand.sekunden,
+        )
+        if newest is not None:
+            reply.neuestes_ereignis_at.FromDatetime(newest)
+        return reply
 
     async def GetUtilisation(self, request, context):
         rows = await asyncio.to_thread(self.readmodel.utilisation, request.by, request.foerderjahr)

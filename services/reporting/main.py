@@ -1,4 +1,5 @@
-"""The reporting service process: answers utilisation queries from the read model.
+"""The reporting service process: answers utilisation queries from the read model, and how current
+they are (freshness.py).
 
 The read model is written by the aggregation worker (aggregator.py), a separate process.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
 from pakt.reporting.v1 import reporting_pb2_grpc
+from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.readmodel import ReadModel
 
@@ -18,11 +20,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def main(stop: asyncio.Event) -> None:
+    from services.reporting.aggregator import GROUP_ID, TOPICS  # it imports MIGRATIONS from here
+
     runtime = ServiceRuntime(ServiceSettings.from_env("reporting"), MIGRATIONS, ["pakt.reporting.v1.ReportingService"])
+    freshness = Freshness(runtime.settings.kafka, GROUP_ID, TOPICS)
     reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
-        ReportingServicer(ReadModel(runtime.engine)), runtime.server.server
+        ReportingServicer(ReadModel(runtime.engine), freshness), runtime.server.server
     )
-    await runtime.run(stop)
+    try:
+        await runtime.run(stop)
+    finally:
+        await freshness.close()
 
 
 def run() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, case, distinct, func, select, update
+from sqlalchemy import Connection, Engine, and_, case, distinct, func, or_, select, update
 
 from pakt.allocation.v1.events_pb2 import VerteilungFestgelegt
 from pakt.antrag.v1.antrag_pb2 import Antrag, AntragStatus
@@ -97,14 +97,30 @@ class ReadModel:
                 outcome = "ignored"
             _count_processed(conn, event.envelope.producer)
             if outcome == "applied":
+                s = aggregation_stand.c
+                occurred = event.envelope.occurred_at.ToDatetime(tzinfo=UTC)
                 conn.execute(
                     update(aggregation_stand)
-                    .where(aggregation_stand.c.id == 1)
+                    .where(s.id == 1)
                     .values(
-                        events_applied=aggregation_stand.c.events_applied + 1, aktualisiert_at=datetime.now(UTC)
+                        events_applied=s.events_applied + 1,
+                        aktualisiert_at=datetime.now(UTC),
+                        neuestes_ereignis_at=case(
+                            (or_(s.neuestes_ereignis_at.is_(None), s.neuestes_ereignis_at < occurred), occurred),
+                            else_=s.neuestes_ereignis_at,
+                        ),
                     )
                 )
         return outcome
+
+    def stand(self) -> tuple[int, datetime | None]:
+        """Events applied, and when the newest of them happened."""
+        s = aggregation_stand.c
+        with self.engine.connect() as conn:
+            applied, newest = conn.execute(select(s.events_applied, s.neuestes_ereignis_at)).one()
+        if newest is not None and newest.tzinfo is None:  # SQLite keeps no zone; it was written in UTC
+            newest = newest.replace(tzinfo=UTC)
+        return applied, newest
 
     def events_applied(self) -> int:
         with self.engine.connect() as conn:
@@ -149,7 +165,7 @@ class ReadModel:
             conn.execute(
                 update(aggregation_stand)
                 .where(aggregation_stand.c.id == 1)
-                .values(events_applied=0, aktualisiert_at=datetime.now(UTC))
+                .values(events_applied=0, aktualisiert_at=datetime.now(UTC), neuestes_ereignis_at=None)
             )
         return removed
 

@@ -81,6 +81,8 @@ aggregation_stand = Table(
     Column("id", Integer, primary_key=True),
     Column("events_applied", BigInteger, nullable=False),
     Column("aktualisiert_at", DateTime(timezone=True), nullable=True),
+    # When the newest event applied happened at its producer (the envelope's occurred_at).
+    Column("neuestes_ereignis_at", DateTime(timezone=True), nullable=True),
 )
 
 # Events handed to the read model per producing service ("antrag", "allocation", "caseplan"),

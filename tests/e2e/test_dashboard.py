@@ -64,3 +64,23 @@ def test_dashboard_shows_every_kreis_and_the_reported_figures(stack, cli, browse
     assert page.locator("tr", has_text="Schule und Bildung").count() == 1
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     page.close()
+
+
+def test_the_dashboard_warns_while_the_figures_fall_behind_and_not_after(stack, cli, browser, tmp_path):
+    """Stale figures never look current: with the aggregation stopped, a new Antrag waits on the
+    topic, and after 10 s the dashboard says so; with the aggregation back, the warning goes."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(stack.dashboard_url)
+    page.locator("tr", has_text="08425").wait_for(timeout=45_000)
+    warning = page.get_by_text("Die Zahlen sind nicht aktuell")
+    assert warning.count() == 0
+    stack.kill("reporting-aggregator")
+    try:
+        cli.submit(tmp_path, full_request("08425141", 2018, 1_000_00))
+        warning.wait_for(timeout=30_000)
+        assert "Ereignisse warten seit" in warning.inner_text()
+    finally:
+        stack.restart("reporting-aggregator")
+    warning.wait_for(state="detached", timeout=60_000)
+    assert page.get_by_text("Stand: neuestes Ereignis").count() == 1
+    page.close()

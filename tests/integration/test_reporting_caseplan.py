@@ -34,6 +34,8 @@ from pakt.platform.db import make_engine
 from pakt.platform.errors import InvalidArgument
 from pakt.reporting.v1 import reporting_pb2 as rpb
 from pakt.geheimhaltung import MIN_PERSONEN
+from pakt.platform.settings import KafkaSettings
+from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.main import MIGRATIONS
 from services.reporting.readmodel import ReadModel
@@ -126,7 +128,8 @@ def ziele_stand(readmodel: ReadModel) -> dict[str, tuple[str, str, str, str]]:
 
 
 def rpc(readmodel: ReadModel, by: int, kreis_ags: str = "") -> rpb.GetIntegrationsmanagementResponse:
-    servicer = ReportingServicer(readmodel)
+    # GetIntegrationsmanagement needs no broker: the freshness probe points nowhere.
+    servicer = ReportingServicer(readmodel, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ()))
     return asyncio.run(
         servicer.GetIntegrationsmanagement(rpb.GetIntegrationsmanagementRequest(by=by, kreis_ags=kreis_ags), None)
     )

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from pakt.caseplan.v1 import caseplan_pb2 as pakt_dot_caseplan_dot_v1_dot_caseplan__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!pakt/reporting/v1/reporting.proto\x12\x11pakt.reporting.v1\x1a\x1fpakt/caseplan/v1/caseplan.proto\"W\n\x15GetUtilisationRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x13\n\x0b\x66oerderjahr\x18\x02 \x01(\x05\"\xa3\x01\n\x0eUtilisationRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1b\n\x13planungsrahmen_cent\x18\x03 \x01(\x03\x12\x16\n\x0e\x62\x65\x61ntragt_cent\x18\x04 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\x05 \x01(\x03\x12\x17\n\x0f\x61usgezahlt_cent\x18\x06 \x01(\x03\x12\x10\n\x08\x61ntraege\x18\x07 \x01(\x03\"a\n\x16GetUtilisationResponse\x12/\n\x04rows\x18\x01 \x03(\x0b\x32!.pakt.reporting.v1.UtilisationRow\x12\x16\n\x0e\x65vents_applied\x18\x02 \x01(\x03\"`\n GetIntegrationsmanagementRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\"*\n\x05Zelle\x12\r\n\x05value\x18\x01 \x01(\x03\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\"g\n\x19IntegrationsmanagementRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12/\n\roffene_plaene\x18\x03 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\"\x9a\x01\n\x0bZielfeldRow\x12(\n\x04\x66\x65ld\x18\x01 \x01(\x0e\x32\x1a.pakt.caseplan.v1.Zielfeld\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05ziele\x18\x03 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\x12*\n\x08\x65rreicht\x18\x04 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\"\xe3\x01\n!GetIntegrationsmanagementResponse\x12:\n\x04rows\x18\x01 \x03(\x0b\x32,.pakt.reporting.v1.IntegrationsmanagementRow\x12\x36\n\x14offene_plaene_gesamt\x18\x02 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\x12\x32\n\nzielfelder\x18\x03 \x03(\x0b\x32\x1e.pakt.reporting.v1.ZielfeldRow\x12\x16\n\x0e\x65vents_applied\x18\x04 \x01(\x03\"\x93\x02\n\x0b\x41ntragStand\x12\x11\n\tantrag_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x19\n\x11\x61ntragsteller_ags\x18\x03 \x01(\t\x12\x11\n\tkreis_ags\x18\x04 \x01(\t\x12\x10\n\x08programm\x18\x05 \x01(\t\x12\x13\n\x0b\x66oerderjahr\x18\x06 \x01(\x05\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x13\n\x0b\x62\x65trag_cent\x18\x08 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\t \x01(\x03\x12\x17\n\x0f\x61usgezahlt_cent\x18\n \x01(\x03\x12\x18\n\x10\x66reigegeben_cent\x18\x0b \x01(\x03\x12\x1b\n\x13rueckforderung_cent\x18\x0c \x01(\x03\"A\n\x18ListAntragStaendeRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"l\n\x19ListAntragStaendeResponse\x12\x36\n\x0e\x61ntrag_staende\x18\x01 \x03(\x0b\x32\x1e.pakt.reporting.v1.AntragStand\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x1c\n\x1aGetAggregationStandRequest\"\xcc\x01\n\x1bGetAggregationStandResponse\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12]\n\x10\x65vents_processed\x18\x02 \x03(\x0b\x32\x43.pakt.reporting.v1.GetAggregationStandResponse.EventsProcessedEntry\x1a\x36\n\x14\x45ventsProcessedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\x17\n\x15ResetReadModelRequest\"2\n\x16ResetReadModelResponse\x12\x18\n\x10\x61ntraege_removed\x18\x01 \x01(\x03*s\n\nGliederung\x12\x1a\n\x16GLIEDERUNG_UNSPECIFIED\x10\x00\x12\x18\n\x14GLIEDERUNG_LANDKREIS\x10\x01\x12\x17\n\x13GLIEDERUNG_PROGRAMM\x10\x02\x12\x16\n\x12GLIEDERUNG_KOMMUNE\x10\x03\x32\xcf\x04\n\x10ReportingService\x12\x65\n\x0eGetUtilisation\x12(.pakt.reporting.v1.GetUtilisationRequest\x1a).pakt.reporting.v1.GetUtilisationResponse\x12\x86\x01\n\x19GetIntegrationsmanagement\x12\x33.pakt.reporting.v1.GetIntegrationsmanagementRequest\x1a\x34.pakt.reporting.v1.GetIntegrationsmanagementResponse\x12n\n\x11ListAntragStaende\x12+.pakt.reporting.v1.ListAntragStaendeRequest\x1a,.pakt.reporting.v1.ListAntragStaendeResponse\x12t\n\x13GetAggregationStand\x12-.pakt.reporting.v1.GetAggregationStandRequest\x1a..pakt.reporting.v1.GetAggregationStandResponse\x12\x65\n\x0eResetReadModel\x12(.pakt.reporting.v1.ResetReadModelRequest\x1a).pakt.reporting.v1.ResetReadModelResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!pakt/reporting/v1/reporting.proto\x12\x11pakt.reporting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fpakt/caseplan/v1/caseplan.proto\"W\n\x15GetUtilisationRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x13\n\x0b\x66oerderjahr\x18\x02 \x01(\x05\"\xa3\x01\n\x0eUtilisationRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1b\n\x13planungsrahmen_cent\x18\x03 \x01(\x03\x12\x16\n\x0e\x62\x65\x61ntragt_cent\x18\x04 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\x05 \x01(\x03\x12\x17\n\x0f\x61usgezahlt_cent\x18\x06 \x01(\x03\x12\x10\n\x08\x61ntraege\x18\x07 \x01(\x03\"a\n\x16GetUtilisationResponse\x12/\n\x04rows\x18\x01 \x03(\x0b\x32!.pakt.reporting.v1.UtilisationRow\x12\x16\n\x0e\x65vents_applied\x18\x02 \x01(\x03\"`\n GetIntegrationsmanagementRequest\x12)\n\x02\x62y\x18\x01 \x01(\x0e\x32\x1d.pakt.reporting.v1.Gliederung\x12\x11\n\tkreis_ags\x18\x02 \x01(\t\"*\n\x05Zelle\x12\r\n\x05value\x18\x01 \x01(\x03\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\"g\n\x19IntegrationsmanagementRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12/\n\roffene_plaene\x18\x03 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\"\x9a\x01\n\x0bZielfeldRow\x12(\n\x04\x66\x65ld\x18\x01 \x01(\x0e\x32\x1a.pakt.caseplan.v1.Zielfeld\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05ziele\x18\x03 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\x12*\n\x08\x65rreicht\x18\x04 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\"\xe3\x01\n!GetIntegrationsmanagementResponse\x12:\n\x04rows\x18\x01 \x03(\x0b\x32,.pakt.reporting.v1.IntegrationsmanagementRow\x12\x36\n\x14offene_plaene_gesamt\x18\x02 \x01(\x0b\x32\x18.pakt.reporting.v1.Zelle\x12\x32\n\nzielfelder\x18\x03 \x03(\x0b\x32\x1e.pakt.reporting.v1.ZielfeldRow\x12\x16\n\x0e\x65vents_applied\x18\x04 \x01(\x03\"\x93\x02\n\x0b\x41ntragStand\x12\x11\n\tantrag_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x19\n\x11\x61ntragsteller_ags\x18\x03 \x01(\t\x12\x11\n\tkreis_ags\x18\x04 \x01(\t\x12\x10\n\x08programm\x18\x05 \x01(\t\x12\x13\n\x0b\x66oerderjahr\x18\x06 \x01(\x05\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x13\n\x0b\x62\x65trag_cent\x18\x08 \x01(\x03\x12\x16\n\x0e\x62\x65willigt_cent\x18\t \x01(\x03\x12\x17\n\x0f\x61usgezahlt_cent\x18\n \x01(\x03\x12\x18\n\x10\x66reigegeben_cent\x18\x0b \x01(\x03\x12\x1b\n\x13rueckforderung_cent\x18\x0c \x01(\x03\"A\n\x18ListAntragStaendeRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"l\n\x19ListAntragStaendeResponse\x12\x36\n\x0e\x61ntrag_staende\x18\x01 \x03(\x0b\x32\x1e.pakt.reporting.v1.AntragStand\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x17\n\x15GetAktualitaetRequest\"\xc1\x01\n\x16GetAktualitaetResponse\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12\x38\n\x14neuestes_ereignis_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x62roker_erreichbar\x18\x03 \x01(\x08\x12\x1d\n\x15rueckstand_ereignisse\x18\x04 \x01(\x03\x12\x1b\n\x13rueckstand_sekunden\x18\x05 \x01(\x01\"\x1c\n\x1aGetAggregationStandRequest\"\xcc\x01\n\x1bGetAggregationStandResponse\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12]\n\x10\x65vents_processed\x18\x02 \x03(\x0b\x32\x43.pakt.reporting.v1.GetAggregationStandResponse.EventsProcessedEntry\x1a\x36\n\x14\x45ventsProcessedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\x17\n\x15ResetReadModelRequest\"2\n\x16ResetReadModelResponse\x12\x18\n\x10\x61ntraege_removed\x18\x01 \x01(\x03*s\n\nGliederung\x12\x1a\n\x16GLIEDERUNG_UNSPECIFIED\x10\x00\x12\x18\n\x14GLIEDERUNG_LANDKREIS\x10\x01\x12\x17\n\x13GLIEDERUNG_PROGRAMM\x10\x02\x12\x16\n\x12GLIEDERUNG_KOMMUNE\x10\x03\x32\xb6\x05\n\x10ReportingService\x12\x65\n\x0eGetUtilisation\x12(.pakt.reporting.v1.GetUtilisationRequest\x1a).pakt.reporting.v1.GetUtilisationResponse\x12\x65\n\x0eGetAktualitaet\x12(.pakt.reporting.v1.GetAktualitaetRequest\x1a).pakt.reporting.v1.GetAktualitaetResponse\x12\x86\x01\n\x19GetIntegrationsmanagement\x12\x33.pakt.reporting.v1.GetIntegrationsmanagementRequest\x1a\x34.pakt.reporting.v1.GetIntegrationsmanagementResponse\x12n\n\x11ListAntragStaende\x12+.pakt.reporting.v1.ListAntragStaendeRequest\x1a,.pakt.reporting.v1.ListAntragStaendeResponse\x12t\n\x13GetAggregationStand\x12-.pakt.reporting.v1.GetAggregationStandRequest\x1a..pakt.reporting.v1.GetAggregationStandResponse\x12\x65\n\x0eResetReadModel\x12(.pakt.reporting.v1.ResetReadModelRequest\x1a).pakt.reporting.v1.ResetReadModelResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,40 +35,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETAGGREGATIONSTANDRESPONSE_EVENTSPROCESSEDENTRY']._loaded_options = None
   _globals['_GETAGGREGATIONSTANDRESPONSE_EVENTSPROCESSEDENTRY']._serialized_options = b'8\001'
-  _globals['_GLIEDERUNG']._serialized_start=1846
-  _globals['_GLIEDERUNG']._serialized_end=1961
-  _globals['_GETUTILISATIONREQUEST']._serialized_start=89
-  _globals['_GETUTILISATIONREQUEST']._serialized_end=176
-  _globals['_UTILISATIONROW']._serialized_start=179
-  _globals['_UTILISATIONROW']._serialized_end=342
-  _globals['_GETUTILISATIONRESPONSE']._serialized_start=344
-  _globals['_GETUTILISATIONRESPONSE']._serialized_end=441
-  _globals['_GETINTEGRATIONSMANAGEMENTREQUEST']._serialized_start=443
-  _globals['_GETINTEGRATIONSMANAGEMENTREQUEST']._serialized_end=539
-  _globals['_ZELLE']._serialized_start=541
-  _globals['_ZELLE']._serialized_end=583
-  _globals['_INTEGRATIONSMANAGEMENTROW']._serialized_start=585
-  _globals['_INTEGRATIONSMANAGEMENTROW']._serialized_end=688
-  _globals['_ZIELFELDROW']._serialized_start=691
-  _globals['_ZIELFELDROW']._serialized_end=845
-  _globals['_GETINTEGRATIONSMANAGEMENTRESPONSE']._serialized_start=848
-  _globals['_GETINTEGRATIONSMANAGEMENTRESPONSE']._serialized_end=1075
-  _globals['_ANTRAGSTAND']._serialized_start=1078
-  _globals['_ANTRAGSTAND']._serialized_end=1353
-  _globals['_LISTANTRAGSTAENDEREQUEST']._serialized_start=1355
-  _globals['_LISTANTRAGSTAENDEREQUEST']._serialized_end=1420
-  _globals['_LISTANTRAGSTAENDERESPONSE']._serialized_start=1422
-  _globals['_LISTANTRAGSTAENDERESPONSE']._serialized_end=1530
-  _globals['_GETAGGREGATIONSTANDREQUEST']._serialized_start=1532
-  _globals['_GETAGGREGATIONSTANDREQUEST']._serialized_end=1560
-  _globals['_GETAGGREGATIONSTANDRESPONSE']._serialized_start=1563
-  _globals['_GETAGGREGATIONSTANDRESPONSE']._serialized_end=1767
-  _globals['_GETAGGREGATIONSTANDRESPONSE_EVENTSPROCESSEDENTRY']._serialized_start=1713
-  _globals['_GETAGGREGATIONSTANDRESPONSE_EVENTSPROCESSEDENTRY']._serialized_end=1767
-  _globals['_RESETREADMODELREQUEST']._serialized_start=1769
-  _globals['_RESETREADMODELREQUEST']._serialized_end=1792
-  _globals['_RESETREADMODELRESPONSE']._serialized_start=1794
-  _globals['_RESETREADMODELRESPONSE']._serialized_end=1844
-  _globals['_REPORTINGSERVICE']._serialized_start=1964
-  _globals['_REPORTINGSERVICE']._serialized_end=2555
+  _globals['_GLIEDERUNG']._serialized_start=2100
+  _globals['_GLIEDERUNG']._serialized_end=2215
+  _globals['_GETUTILISATIONREQUEST']._serialized_start=122
+  _globals['_GETUTILISATIONREQUEST']._serialized_end=209
+  _globals['_UTILISATIONROW']._serialized_start=212
+  _globals['_UTILISATIONROW']._serialized_end=375
+  _globals['_GETUTILISATIONRESPONSE']._serialized_start=377
+  _globals['_GETUTILISATIONRESPONSE']._serialized_end=474
+  _globals['_GETINTEGRATIONSMANAGEMENTREQUEST']._serialized_start=476
+  _globals['_GETINTEGRATIONSMANAGEMENTREQUEST']._serialized_end=572
+  _globals['_ZELLE']._serialized_start=574
+  _globals['_ZELLE']._serialized_end=616
+  _globals['_INTEGRATIONSMANAGEMENTROW']._serialized_start=618
+  _globals['_INTEGRATIONSMANAGEMENTROW']._serialized_end=721
+  _globals['_ZIELFELDROW']._serialized_start=724
+  _globals['_ZIELFELDROW']._serialized_end=878
+  _globals['_GETINTEGRATIONSMANAGEMENTRESPONSE']._serialized_start=881
+  _globals['_GETINTEGRATIONSMANAGEMENTRESPONSE']._serialized_end=1108
+  _globals['_ANTRAGSTAND']._serialized_start=1111
+  _globals['_ANTRAGSTAND']._serialized_end=1386
+  _globals['_LISTANTRAGSTAENDEREQUEST']._serialized_start=1388
+  _globals['_LISTANTRAGSTAENDEREQUEST']._serialized_end=1453
+  _globals['_LISTANTRAGSTAENDERESPONSE']._serialized_start=1455
+  _globals['_LISTANTRAGSTAENDERESPONSE']._serialized_end=1563
+  _globals['_GETAKTUALITAETREQUEST']._serialized_start=1565
+  _globals['_GETAKTUALITAETREQUEST']._serialized_end=1588
+  _globals['_GETAKTUALITAETRESPONSE']._serialized_start=1591
+  _globals['_GETAKTUALITAETRESPONSE']._serialized_end=1784
+  _globals['_GETAGGREGATIONSTANDREQUEST']._serialized_start=1786
+  _globals['_GETAGGREGATIONSTANDREQUEST']._serialized_end=1814
+  _globals['_GETAGGREGATIONSTANDRESPONSE']._serialized_start=1817
+  _globals['_GETAGGREGATIONSTANDRESPONSE']._serialized_end=2021
+  _globals['_GETAGGREGATIONSTANDRESPONSE_EVENTSPROCESSEDENTRY']._serialized_start=1967
+  _globals['_GETAGGREGATIONSTANDRESPONSE_EVENTSPROCESSEDENTRY']._serialized_end=2021
+  _globals['_RESETREADMODELREQUEST']._serialized_start=2023
+  _globals['_RESETREADMODELREQUEST']._serialized_end=2046
+  _globals['_RESETREADMODELRESPONSE']._serialized_start=2048
+  _globals['_RESETREADMODELRESPONSE']._serialized_end=2098
+  _globals['_REPORTINGSERVICE']._serialized_start=2218
+  _globals['_REPORTINGSERVICE']._serialized_end=2912
 # @@protoc_insertion_point(module_scope)

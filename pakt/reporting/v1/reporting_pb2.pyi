@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from pakt.caseplan.v1 import caseplan_pb2 as _caseplan_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -146,6 +149,24 @@ class ListAntragStaendeResponse(_message.Message):
     antrag_staende: _containers.RepeatedCompositeFieldContainer[AntragStand]
     next_page_token: str
     def __init__(self, antrag_staende: _Optional[_Iterable[_Union[AntragStand, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetAktualitaetRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetAktualitaetResponse(_message.Message):
+    __slots__ = ("events_applied", "neuestes_ereignis_at", "broker_erreichbar", "rueckstand_ereignisse", "rueckstand_sekunden")
+    EVENTS_APPLIED_FIELD_NUMBER: _ClassVar[int]
+    NEUESTES_EREIGNIS_AT_FIELD_NUMBER: _ClassVar[int]
+    BROKER_ERREICHBAR_FIELD_NUMBER: _ClassVar[int]
+    RUECKSTAND_EREIGNISSE_FIELD_NUMBER: _ClassVar[int]
+    RUECKSTAND_SEKUNDEN_FIELD_NUMBER: _ClassVar[int]
+    events_applied: int
+    neuestes_ereignis_at: _timestamp_pb2.Timestamp
+    broker_erreichbar: bool
+    rueckstand_ereignisse: int
+    rueckstand_sekunden: float
+    def __init__(self, events_applied: _Optional[int] = ..., neuestes_ereignis_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., broker_erreichbar: _Optional[bool] = ..., rueckstand_ereignisse: _Optional[int] = ..., rueckstand_sekunden: _Optional[float] = ...) -> None: ...
 
 class GetAggregationStandRequest(_message.Message):
     __slots__ = ()

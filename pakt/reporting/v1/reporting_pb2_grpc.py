@@ -40,6 +40,11 @@ class ReportingServiceStub:
                 request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationRequest.SerializeToString,
                 response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationResponse.FromString,
                 _registered_method=True)
+        self.GetAktualitaet = channel.unary_unary(
+                '/pakt.reporting.v1.ReportingService/GetAktualitaet',
+                request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAktualitaetRequest.SerializeToString,
+                response_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAktualitaetResponse.FromString,
+                _registered_method=True)
         self.GetIntegrationsmanagement = channel.unary_unary(
                 '/pakt.reporting.v1.ReportingService/GetIntegrationsmanagement',
                 request_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetIntegrationsmanagementRequest.SerializeToString,
@@ -68,6 +73,15 @@ class ReportingServiceServicer:
 
     def GetUtilisation(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAktualitaet(self, request, context):
+        """How current the figures are: measured against the topics, not the clock, so that stale
+        figures never look current (an idle platform is current; a stopped aggregation is behind as
+        soon as an event waits for it).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -115,6 +129,11 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetUtilisation,
                     request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationRequest.FromString,
                     response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationResponse.SerializeToString,
+            ),
+            'GetAktualitaet': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAktualitaet,
+                    request_deserializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAktualitaetRequest.FromString,
+                    response_serializer=pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAktualitaetResponse.SerializeToString,
             ),
             'GetIntegrationsmanagement': grpc.unary_unary_rpc_method_handler(
                     servicer.GetIntegrationsmanagement,
@@ -165,6 +184,33 @@ class ReportingService:
             '/pakt.reporting.v1.ReportingService/GetUtilisation',
             pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationRequest.SerializeToString,
             pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetUtilisationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAktualitaet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pakt.reporting.v1.ReportingService/GetAktualitaet',
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAktualitaetRequest.SerializeToString,
+            pakt_dot_reporting_dot_v1_dot_reporting__pb2.GetAktualitaetResponse.FromString,
             options,
             channel_credentials,
             insecure,
