@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 # Broker and database faults: the relay backs off and tries again; events wait in the outbox.
 _TRANSIENT = (KafkaError, OperationalError, TimeoutError, OSError)
 
+# How often the outbox backlog (count and oldest age) is exported as metrics.
+BACKLOG_INTERVAL_S = 2.0
+
 # Murmur2 of the key like the Java client, so a key lands where any Kafka producer would put it.
 _PARTITIONER = DefaultPartitioner()
 
@@ -191,7 +194,11 @@ class OutboxRelay:
         self._loop = asyncio.get_running_loop()
         backoff = Backoff()
         next_verify = 0.0
+        # Measured on its own: while the broker is away (and a send may hang until its timeout),
+        # the backlog is what an operator watches.
+        backlog = asyncio.create_task(self._watch_backlog(stop))
         if not await self._start_producer(stop):
+            await backlog
             return
         try:
             while not stop.is_set():
@@ -224,6 +231,7 @@ class OutboxRelay:
         finally:
             if self._lock is not None:
                 await asyncio.to_thread(self._lock.release)
+            await backlog
             if self._offsets is not None:
                 await self._offsets.stop()
             await self.producer.flush()
@@ -344,14 +352,26 @@ class OutboxRelay:
             self._expected[(topic, partition)] = next_offset
             EVENTS_PUBLISHED.labels(topic).inc(len(sent))
 
-    def _pending(self) -> list[Row]:
+    async def _watch_backlog(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self._export_backlog)
+            except OperationalError as exc:
+                log.warning("outbox backlog not measurable", extra={"error": repr(exc)})
+            await _wait(BACKLOG_INTERVAL_S, stop)
+
+    def _export_backlog(self) -> None:
         t = self.outbox
         with self.engine.connect() as conn:
             count, oldest = conn.execute(
                 select(func.count(), func.min(t.c.created_at)).select_from(t).where(t.c.published_at.is_(None))
             ).one()
-            OUTBOX_PENDING.set(count)
-            OUTBOX_OLDEST_AGE.set(_age_s(oldest))
+        OUTBOX_PENDING.set(count)
+        OUTBOX_OLDEST_AGE.set(_age_s(oldest))
+
+    def _pending(self) -> list[Row]:
+        t = self.outbox
+        with self.engine.connect() as conn:
             return list(
                 conn.execute(
                     select(t.c.id, t.c.topic, t.c.aggregate_key, t.c.payload)

@@ -143,6 +143,7 @@ def test_crashes_and_an_empty_broker_strand_nothing(tmp_path, backend):
             up.stop()
             up.start()
             _eventually_consistent(engines, first + second + third, "after the stack was stopped and started")
+            _abgleich_finds_nothing(up.env)
         finally:
             calls.close()
             for engine in engines.values():
@@ -340,10 +341,24 @@ def test_services_say_the_broker_is_away_quietly_and_recover_when_it_is_back_emp
         assert _gauge(stack, "antrag", "pakt_outbox_oldest_pending_age_seconds") == 0
         lag = 'pakt_consumer_lag_events{group="allocation",topic="pakt.antrag.v1.events"}'
         _eventually(lambda: _gauge(stack, "allocation", lag) == 0, "allocation's lag exported and worked off")
+        _abgleich_finds_nothing(stack.env())
 
 
 OUTAGE_WINDOW_S = 10
 MAX_LINES_PER_S = 3  # per service, while the broker is away
+
+
+def _abgleich_finds_nothing(env: dict[str, str]) -> None:
+    """The operator's check agrees with the tests' own: nothing to repair."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pakt.cli.main", "abgleich", "--nur-pruefen"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nichts zu reparieren" in result.stdout
 
 
 def _serving(stack: Stack, service: str) -> bool:
