@@ -21,8 +21,8 @@ from dashboard.data import (
     zahl,
     zielfeld_table,
 )
-from pakt.cli.grpc_client import CallFailed
 from pakt.geld import euro_kurz, quote
+from pakt.platform.client import CallFailed
 from pakt.platform.settings import target
 from pakt.referenzdaten import programme
 from pakt.reporting.v1 import reporting_pb2

@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 from datetime import UTC
 
-from pakt.cli.grpc_client import acting_as, call
 from pakt.geld import euro, quote
+from pakt.platform.client import acting_as, call
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
 

@@ -21,8 +21,8 @@ from pakt import abgleich
 from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
 from pakt.antrag.v1 import antrag_pb2, antrag_pb2_grpc
 from pakt.caseplan.v1 import caseplan_pb2, caseplan_pb2_grpc
-from pakt.cli.grpc_client import CallFailed, acting_as, call
 from pakt.common.v1.programm_pb2 import Programm
+from pakt.platform.client import CallFailed, acting_as, call
 from pakt.platform.reconciliation import MAX_PAGE_SIZE, MAX_REPUBLISH_IDS
 from pakt.platform.settings import target
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc

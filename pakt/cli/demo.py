@@ -29,8 +29,8 @@ from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.caseplan.v1 import caseplan_pb2 as cp
 from pakt.caseplan.v1 import caseplan_pb2_grpc
-from pakt.cli.grpc_client import CallFailed, channel
 from pakt.common.v1.programm_pb2 import Programm
+from pakt.platform.client import CallFailed, channel
 from pakt.platform.settings import target as service_target
 from pakt.referenzdaten import gebiete, programme
 

@@ -24,8 +24,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from pakt.cli.grpc_client import describe
 from pakt.platform.auth import caller
+from pakt.platform.client import describe
 from pakt.platform.grpc_server import GrpcServer
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import TlsFiles, channel_credentials

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from pakt.cli.grpc_client import CallFailed, acting_as, channel, describe
 from pakt.platform.auth import Credential
+from pakt.platform.client import CallFailed, acting_as, channel, describe
 from pakt.platform.pki import ensure_dev_pki
 
 
