@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC
 
+from pakt import texte
 from pakt.geld import euro, quote
 from pakt.platform.client import acting_as, call
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
@@ -17,6 +18,7 @@ from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
 @dataclass(frozen=True)
 class Auslastung:
+    by: int  # reporting_pb2.Gliederung: what one row stands for
     rows: list[reporting_pb2.UtilisationRow]
     events_applied: int
 
@@ -32,7 +34,7 @@ def fetch(target: str, by: int, foerderjahr: int) -> Auslastung:
         reporting_pb2.GetUtilisationRequest(by=by, foerderjahr=foerderjahr),
         acting_as(os.environ.get("PAKT_DASHBOARD_IDENTITY"), "rp:dashboard"),
     )
-    return Auslastung(rows=list(reply.rows), events_applied=reply.events_applied)
+    return Auslastung(by=by, rows=list(reply.rows), events_applied=reply.events_applied)
 
 
 # Figures more than this far behind the topics carry a warning.
@@ -72,10 +74,10 @@ def stand_text(stand: reporting_pb2.GetAktualitaetResponse) -> str:
 
 
 def table(auslastung: Auslastung, key_label: str) -> list[dict[str, str]]:
-    """One row per Kreis or programme, money formatted the German way."""
+    """One row per Kreis (by its AGS) or programme (by its German name), money formatted the German way."""
     return [
         {
-            key_label: r.key,
+            key_label: texte.PROGRAMM.name(r.key) if auslastung.by == reporting_pb2.GLIEDERUNG_PROGRAMM else r.key,
             "Name": r.name,
             "Planungsrahmen": euro(r.planungsrahmen_cent),
             "beantragt": euro(r.beantragt_cent),
@@ -124,4 +126,7 @@ def faelle_table(faelle: Faelle) -> list[dict[str, str]]:
 
 
 def zielfeld_table(faelle: Faelle) -> list[dict[str, str]]:
-    return [{"Zielfeld": z.name, "Ziele": zahl(z.ziele), "davon erreicht": zahl(z.erreicht)} for z in faelle.zielfelder]
+    return [
+        {"Zielfeld": texte.ZIELFELD.get(z.feld, z.name), "Ziele": zahl(z.ziele), "davon erreicht": zahl(z.erreicht)}
+        for z in faelle.zielfelder
+    ]

@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pakt import texte
 from pakt.geld import euro
 
 # Statuses of an Antrag whose Prüfung was completed: allocation must have decided it.
@@ -53,24 +54,6 @@ ARTEN = {
     "reporting_abweichend": "reporting mit anderen Beträgen bei gleichem Stand",
     "reporting_ohne_antrag": "Antrag in reporting, den antrag nicht kennt",
     "summe": "Summen je Kommune, Programm und Jahr weichen ab",
-}
-
-STATUS_TEXT = {
-    "ANTRAG_STATUS_EINGEGANGEN": "eingegangen",
-    "ANTRAG_STATUS_IN_PRUEFUNG": "in Prüfung",
-    "ANTRAG_STATUS_NACHFORDERUNG": "Nachforderung offen",
-    "ANTRAG_STATUS_ENTSCHEIDUNGSREIF": "entscheidungsreif",
-    "ANTRAG_STATUS_BEWILLIGT": "bewilligt",
-    "ANTRAG_STATUS_TEILWEISE_BEWILLIGT": "teilweise bewilligt",
-    "ANTRAG_STATUS_ABGELEHNT": "abgelehnt",
-    "ANTRAG_STATUS_ZURUECKGEZOGEN": "zurückgezogen",
-    "ANTRAG_STATUS_ABGESCHLOSSEN": "abgeschlossen",
-}
-PROGRAMM_KURZ = {
-    "PROGRAMM_INTEGRATIONSMANAGEMENT": "Integrationsmanagement",
-    "PROGRAMM_JUNGE_FLUECHTLINGE": "Junge Flüchtlinge",
-    "PROGRAMM_SPRACHERWERB": "Spracherwerb",
-    "PROGRAMM_EHRENAMT": "Ehrenamt",
 }
 
 
@@ -430,8 +413,8 @@ def _zahlen_text(x: AntragGeld | ReportingGeld) -> str:
 
 
 def _gruppe_text(ags: str, programm: str, jahr: int) -> str:
-    return f"{ags} {PROGRAMM_KURZ.get(programm, programm)} {jahr}"
+    return f"{ags} {texte.PROGRAMM.name(programm)} {jahr}"
 
 
 def _status(status: str) -> str:
-    return STATUS_TEXT.get(status, status)
+    return texte.ANTRAG_STATUS.name(status)

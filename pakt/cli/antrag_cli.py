@@ -16,6 +16,7 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
+from pakt import texte
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.cli import output
@@ -24,29 +25,6 @@ from pakt.common.v1.programm_pb2 import Programm
 from pakt.geld import euro
 from pakt.platform.settings import target
 
-STATUS_TEXT = {
-    pb.ANTRAG_STATUS_EINGEGANGEN: "eingegangen",
-    pb.ANTRAG_STATUS_IN_PRUEFUNG: "in Prüfung",
-    pb.ANTRAG_STATUS_NACHFORDERUNG: "Nachforderung offen",
-    pb.ANTRAG_STATUS_ENTSCHEIDUNGSREIF: "entscheidungsreif",
-    pb.ANTRAG_STATUS_BEWILLIGT: "bewilligt",
-    pb.ANTRAG_STATUS_TEILWEISE_BEWILLIGT: "teilweise bewilligt",
-    pb.ANTRAG_STATUS_ABGELEHNT: "abgelehnt",
-    pb.ANTRAG_STATUS_ZURUECKGEZOGEN: "zurückgezogen",
-    pb.ANTRAG_STATUS_ABGESCHLOSSEN: "abgeschlossen",
-}
-SCHRITT_TEXT = {
-    pb.SCHRITT_EINGEREICHT: "eingereicht",
-    pb.SCHRITT_ZURUECKGEZOGEN: "zurückgezogen",
-    pb.SCHRITT_PRUEFUNG_BEGONNEN: "Prüfung begonnen",
-    pb.SCHRITT_NACHFORDERUNG_GESTELLT: "Nachforderung gestellt",
-    pb.SCHRITT_NACHFORDERUNG_BEANTWORTET: "Nachforderung beantwortet",
-    pb.SCHRITT_PRUEFUNG_ABGESCHLOSSEN: "Prüfung abgeschlossen",
-    pb.SCHRITT_BESCHIEDEN: "beschieden",
-    pb.SCHRITT_MITTELABRUF_EINGEGANGEN: "Mittelabruf eingegangen",
-    pb.SCHRITT_AUSZAHLUNG_ANGEWIESEN: "Auszahlung angewiesen",
-    pb.SCHRITT_VERWENDUNGSNACHWEIS_EINGEGANGEN: "Verwendungsnachweis eingegangen",
-}
 PROGRAMME = {
     "integrationsmanagement": Programm.PROGRAMM_INTEGRATIONSMANAGEMENT,
     "junge-fluechtlinge": Programm.PROGRAMM_JUNGE_FLUECHTLINGE,
@@ -224,8 +202,8 @@ def _list(args) -> int:
     print(f"{'Antrag':<36}  {'Status':<20} {'Kommune':<8} {'Programm':<24} {'Jahr':>4} {'beantragt':>16} {'bewilligt':>16}")
     for a in antraege:
         print(
-            f"{a.id:<36}  {STATUS_TEXT.get(a.status, '?'):<20} {a.antragsteller_ags:<8} "
-            f"{Programm.Name(a.programm).removeprefix('PROGRAMM_').lower():<24} {a.foerderjahr:>4} "
+            f"{a.id:<36}  {texte.ANTRAG_STATUS.get(a.status, '?'):<20} {a.antragsteller_ags:<8} "
+            f"{texte.PROGRAMM.get(a.programm, '?'):<24} {a.foerderjahr:>4} "
             f"{euro(a.betrag_cent):>16} {euro(a.bewilligt_cent):>16}"
         )
     print(f"{len(antraege)} Anträge" + (f"; weitere Seite: --seite {token}" if token else ""))
@@ -239,9 +217,9 @@ def _history(args) -> int:
         return 0
     for e in reply.eintraege:
         when = e.zeitpunkt.ToDatetime().strftime("%d.%m.%Y %H:%M:%S")
-        change = f"{STATUS_TEXT.get(e.status_vorher, '–')} → {STATUS_TEXT.get(e.status_nachher, '?')}"
+        change = f"{texte.ANTRAG_STATUS.get(e.status_vorher, '–')} → {texte.ANTRAG_STATUS.get(e.status_nachher, '?')}"
         amount = f"  {euro(e.betrag_cent)}" if e.betrag_cent else ""
-        print(f"{e.version:>3}  {when} UTC  {e.akteur:<22} {SCHRITT_TEXT.get(e.schritt, '?'):<32} {change}{amount}")
+        print(f"{e.version:>3}  {when} UTC  {e.akteur:<22} {texte.SCHRITT.get(e.schritt, '?'):<32} {change}{amount}")
         if e.begruendung:
             for line in e.begruendung.splitlines():
                 print(f"       {line}")
@@ -334,20 +312,19 @@ def _print_antrag(a: pb.Antrag, as_json: bool) -> None:
         print(json.dumps(output.to_dict(a), ensure_ascii=False, indent=2))
         return
     print(f"Antrag {a.id}")
-    print(f"  Status:        {STATUS_TEXT.get(a.status, '?')}")
+    print(f"  Status:        {texte.ANTRAG_STATUS.get(a.status, '?')}")
     print(f"  Antragsteller: {a.antragsteller_ags} (Kreis {a.kreis_ags})")
     if a.mitglieder:
         print("  Kooperation:   " + ", ".join(f"{m.ags} ({m.anteil_prozent} %)" for m in a.mitglieder))
     if a.uebertragende_ags:
         print("  Übertragen von: " + ", ".join(a.uebertragende_ags))
-    print(f"  Programm:      {Programm.Name(a.programm)}, Förderjahr {a.foerderjahr} ({a.beginn} bis {a.ende})")
+    print(f"  Programm:      {texte.PROGRAMM.get(a.programm, '?')}, Förderjahr {a.foerderjahr} ({a.beginn} bis {a.ende})")
     print(f"  Beantragt:     {euro(a.betrag_cent)}")
     print(f"  Bewilligt:     {euro(a.bewilligt_cent)}")
     if a.abgerufen_cent or a.ausgezahlt_cent:
         print(f"  Abgerufen:     {euro(a.abgerufen_cent)}, ausgezahlt {euro(a.ausgezahlt_cent)}")
     for m in a.mittelabrufe:
-        state = "ausgezahlt" if m.status == pb.MITTELABRUF_STATUS_AUSGEZAHLT else "angefordert"
-        print(f"    Mittelabruf {m.id}: {euro(m.betrag_cent)} ({state})")
+        print(f"    Mittelabruf {m.id}: {euro(m.betrag_cent)} ({texte.MITTELABRUF_STATUS.get(m.status, '?')})")
     if a.status == pb.ANTRAG_STATUS_ABGESCHLOSSEN:
         print(f"  Verwendet:     {euro(a.verwendet_cent)}; Rückforderung {euro(a.rueckforderung_cent)}; "
               f"freigegeben {euro(a.freigegeben_cent)}")

@@ -60,7 +60,7 @@ _NEGATIV = re.compile(r"-0*[1-9][0-9]*", re.ASCII)
 _VORZEICHEN = re.compile(r"\+[0-9]+", re.ASCII)
 _MIT_TRENNZEICHEN = re.compile(r"[+-]?[0-9]*[.,'][0-9.,']*", re.ASCII)
 
-ART = {ErhebungArt.ERHEBUNG_ART_VORLAEUFIG: "vorläufig", ErhebungArt.ERHEBUNG_ART_ENDGUELTIG: "endgültig"}
+ARTEN = (ErhebungArt.ERHEBUNG_ART_VORLAEUFIG, ErhebungArt.ERHEBUNG_ART_ENDGUELTIG)
 
 
 def parse_erhebung(lines: Iterable[str], gemeinden: Mapping[str, object]) -> dict[str, int]:
@@ -345,7 +345,7 @@ def _kopf(kopf: ErhebungKopf) -> tuple[_Kopf, list[FieldViolation]]:
     stichtag = v.datum(kopf.stichtag, "kopf.stichtag")
     if stichtag is not None and not 2000 <= stichtag.year <= 2100:
         v.add("kopf.stichtag", f"{stichtag.isoformat()} ist kein plausibler Stichtag")
-    if kopf.art not in ART:
+    if kopf.art not in ARTEN:
         v.add("kopf.art", "fehlt oder ist unbekannt: ERHEBUNG_ART_VORLAEUFIG oder ERHEBUNG_ART_ENDGUELTIG")
     if not kopf.quelle.strip():
         v.add("kopf.quelle", "fehlt: woher stammen die Zahlen (Erhebung, Stand)?")
@@ -357,7 +357,7 @@ def _kopf(kopf: ErhebungKopf) -> tuple[_Kopf, list[FieldViolation]]:
         v.add("kopf.dateiname", f"höchstens {MAX_DATEINAME} Zeichen")
     else:
         v.characters(kopf.dateiname, "kopf.dateiname", single_line=True)
-    art = ErhebungArt.Name(kopf.art) if kopf.art in ART else ""
+    art = ErhebungArt.Name(kopf.art) if kopf.art in ARTEN else ""
     return _Kopf(kopf.request_id, stichtag, art, kopf.quelle, kopf.dateiname), v.items
 
 

@@ -15,6 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pakt import texte
 from pakt.allocation.v1.allocation_pb2 import (
     Ablehnungsgrund,
     BescheidStand,
@@ -250,8 +251,8 @@ class AllocationService:
             ).first()
         if e is None:
             raise NotFound(
-                f"Am {day.isoformat()} galt für {Programm.Name(programm)} im Förderjahr {foerderjahr} kein Budget"
-                + (f" der Tranche {Tranche.Name(tranche)}" if tranche else "") + "."
+                f"Am {day.isoformat()} galt für {texte.PROGRAMM.get(programm, '?')} im Förderjahr {foerderjahr} kein Budget"
+                + (f" (Tranche {texte.TRANCHE[tranche]})" if tranche else "") + "."
             )
         s = verteilung_rechnung.rechenweg(e.budget.betrag_cent, e.anzahlen, kommune_ags)
         erlaeuterung = verteilung_rechnung.erlaeuterung(e.budget.betrag_cent, s, e.basis)
@@ -548,7 +549,7 @@ class AllocationService:
                 )
             ).one_or_none()
         if row is None:
-            raise NotFound(f"Kein Planungsrahmen für {kommune_ags}, {Programm.Name(programm)}, {foerderjahr}")
+            raise NotFound(f"Kein Planungsrahmen für {kommune_ags}, {texte.PROGRAMM.get(programm, '?')}, {foerderjahr}")
         return _to_proto(row)
 
     def list_planungsrahmen(
@@ -650,7 +651,7 @@ def _kein_rahmen(conn: Connection, ags: str, programm: str, foerderjahr: int) ->
     if has_budget is None:
         return domain.ablehnung(
             Ablehnungsgrund.ABLEHNUNGSGRUND_KEIN_BUDGET,
-            f"Für {programm} ist im Förderjahr {foerderjahr} kein Budget festgelegt.",
+            f"Für {texte.PROGRAMM.name(programm)} ist im Förderjahr {foerderjahr} kein Budget festgelegt.",
         )
     return domain.ablehnung(
         Ablehnungsgrund.ABLEHNUNGSGRUND_KEIN_PLANUNGSRAHMEN,
@@ -729,8 +730,7 @@ def _eingaben(conn: Connection, programm: str, foerderjahr: int, stand: date, tr
                 select(erhebung_anzahl.c.kommune_ags, erhebung_anzahl.c.anzahl).where(erhebung_anzahl.c.erhebung_id == counted.id)
             ).all()
         )
-        art = "endgültig" if counted.art == "ERHEBUNG_ART_ENDGUELTIG" else "vorläufig"
-        basis = f"Erhebung zum Stichtag {counted.stichtag.isoformat()} ({art})"
+        basis = f"Erhebung zum Stichtag {counted.stichtag.isoformat()} ({texte.ERHEBUNG_ART.name(counted.art)})"
     else:
         anzahlen = {ags: g.population for ags, g in gebiete().gemeinden.items()}
         basis = "Bevölkerung (Zensus 2022), solange keine Erhebung vorliegt"

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
 
+from pakt import texte
 from pakt.allocation.v1.allocation_pb2 import (
     ApplyUmverteilungRequest,
     ApplyUmverteilungResponse,
@@ -134,12 +135,12 @@ class Umverteilung:
         e = _check_in_force(conn, r)
         if r.frei_gesamt_cent == 0:
             raise FailedPrecondition(
-                f"In den Planungsrahmen von {programm} {request.foerderjahr} ist nichts frei: alles ist gebunden. "
+                f"In den Planungsrahmen von {texte.PROGRAMM.name(programm)} {request.foerderjahr} ist nichts frei: alles ist gebunden. "
                 "Nichts wurde geändert."
             )
         if all(r.neu[ags] == row.rahmen_cent for ags, row in r.rahmen.items()):
             raise FailedPrecondition(
-                f"Die freien Mittel von {programm} {request.foerderjahr} sind bereits nach der Regel verteilt: "
+                f"Die freien Mittel von {texte.PROGRAMM.name(programm)} {request.foerderjahr} sind bereits nach der Regel verteilt: "
                 "eine Umverteilung änderte keinen Planungsrahmen. Nichts wurde geändert."
             )
         # The weights recorded are the ones used; the key (parameter versions, Erhebung) is that of
@@ -187,11 +188,11 @@ def _rechnen(conn: Connection, programm: str, foerderjahr: int, lock: bool) -> R
     )
     rows = conn.execute(query.with_for_update() if lock else query).all()
     if not rows:
-        raise NotFound(f"Für {programm} im Förderjahr {foerderjahr} ist keine Verteilung in Kraft (keine Planungsrahmen).")
+        raise NotFound(f"Für {texte.PROGRAMM.name(programm)} im Förderjahr {foerderjahr} ist keine Verteilung in Kraft (keine Planungsrahmen).")
     ids = {row.verteilung_id for row in rows}
     if len(ids) != 1:
         raise FailedPrecondition(
-            f"Die Planungsrahmen von {programm} {foerderjahr} stammen aus {len(ids)} Verteilungen statt aus einer."
+            f"Die Planungsrahmen von {texte.PROGRAMM.name(programm)} {foerderjahr} stammen aus {len(ids)} Verteilungen statt aus einer."
         )
     (verteilung_id,) = ids
     current = conn.execute(select(verteilung).where(verteilung.c.id == verteilung_id)).one()
@@ -205,7 +206,7 @@ def _rechnen(conn: Connection, programm: str, foerderjahr: int, lock: bool) -> R
     rahmen = {row.kommune_ags: row for row in rows}
     if set(anzahlen) != set(rahmen) or sum(anzahlen.values()) <= 0:
         raise FailedPrecondition(
-            f"Zur Verteilung {verteilung_id} von {programm} {foerderjahr} fehlen die Anteile, nach denen umzuverteilen wäre."
+            f"Zur Verteilung {verteilung_id} von {texte.PROGRAMM.name(programm)} {foerderjahr} fehlen die Anteile, nach denen umzuverteilen wäre."
         )
     frei = sum(row.rahmen_cent - row.gebunden_cent for row in rows)
     anteile = verteilung_rechnung.verteilen(frei, anzahlen)

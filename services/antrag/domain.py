@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from pakt import texte
 from pakt.allocation.v1.allocation_pb2 import Entscheidung
 from pakt.antrag.v1.antrag_pb2 import (
     AntragStatus,
@@ -66,34 +67,9 @@ STATUS_NACH_BESCHEID = {
 # An Antrag in these states no longer binds its Kommunen (for Kooperation and Übertragung rules).
 BEENDET = {S.ANTRAG_STATUS_ZURUECKGEZOGEN, S.ANTRAG_STATUS_ABGELEHNT}
 
-STATUS_TEXT = {
-    S.ANTRAG_STATUS_EINGEGANGEN: "eingegangen",
-    S.ANTRAG_STATUS_IN_PRUEFUNG: "in Prüfung",
-    S.ANTRAG_STATUS_NACHFORDERUNG: "Nachforderung offen",
-    S.ANTRAG_STATUS_ENTSCHEIDUNGSREIF: "entscheidungsreif",
-    S.ANTRAG_STATUS_BEWILLIGT: "bewilligt",
-    S.ANTRAG_STATUS_TEILWEISE_BEWILLIGT: "teilweise bewilligt",
-    S.ANTRAG_STATUS_ABGELEHNT: "abgelehnt",
-    S.ANTRAG_STATUS_ZURUECKGEZOGEN: "zurückgezogen",
-    S.ANTRAG_STATUS_ABGESCHLOSSEN: "abgeschlossen",
-}
-
-SCHRITT_TEXT = {
-    Schritt.SCHRITT_EINGEREICHT: "Einreichung",
-    Schritt.SCHRITT_ZURUECKGEZOGEN: "Rücknahme",
-    Schritt.SCHRITT_PRUEFUNG_BEGONNEN: "Beginn der Prüfung",
-    Schritt.SCHRITT_NACHFORDERUNG_GESTELLT: "Nachforderung",
-    Schritt.SCHRITT_NACHFORDERUNG_BEANTWORTET: "Antwort auf die Nachforderung",
-    Schritt.SCHRITT_PRUEFUNG_ABGESCHLOSSEN: "Abschluss der Prüfung",
-    Schritt.SCHRITT_BESCHIEDEN: "Bescheid",
-    Schritt.SCHRITT_MITTELABRUF_EINGEGANGEN: "Mittelabruf",
-    Schritt.SCHRITT_AUSZAHLUNG_ANGEWIESEN: "Auszahlung",
-    Schritt.SCHRITT_VERWENDUNGSNACHWEIS_EINGEGANGEN: "Verwendungsnachweis",
-}
-
 
 def status_text(status: int) -> str:
-    return STATUS_TEXT.get(status, AntragStatus.Name(status))
+    return texte.ANTRAG_STATUS.get(status, AntragStatus.Name(status))
 
 
 def transition_error(schritt: int, status: int) -> str | None:
@@ -102,7 +78,7 @@ def transition_error(schritt: int, status: int) -> str | None:
         return None
     erlaubt = ", ".join(sorted(status_text(s) for s in ERLAUBT_AB[schritt]))
     return (
-        f"{SCHRITT_TEXT[schritt]} ist im Status „{status_text(status)}“ nicht möglich "
+        f"{texte.SCHRITT[schritt]} ist im Status „{status_text(status)}“ nicht möglich "
         f"(nur im Status: {erlaubt})."
     )
 
@@ -228,7 +204,7 @@ def validate_submission(
             v.add(f"stellen[{i}].qualifikation", f"unbekannte Qualifikation ({stelle.qualifikation})")
 
     if r.traegerschaft == Traegerschaft.TRAEGERSCHAFT_UNSPECIFIED:
-        v.add("traegerschaft", "fehlt: Eigenregie oder durch Dritte")
+        v.add("traegerschaft", "fehlt: " + " oder ".join(texte.TRAEGERSCHAFT.values()))
     elif r.traegerschaft not in Traegerschaft.values():
         v.add("traegerschaft", f"unbekannte Trägerschaft ({r.traegerschaft})")
     elif r.traegerschaft == Traegerschaft.TRAEGERSCHAFT_DRITTE:

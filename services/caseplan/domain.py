@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from pakt import texte
 from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.platform.errors import Violations
 
@@ -70,7 +71,7 @@ class Pruefung(Violations):
 
     def ziel(self, z: pb.Ziel, field: str = "ziel") -> None:
         if z.feld == pb.ZIELFELD_UNSPECIFIED or z.feld not in pb.Zielfeld.values():
-            self.add(f"{field}.feld", "fehlt oder ist unbekannt: Sprache, Arbeit, Anerkennung, Wohnen, Schule/Bildung, Sonstiges")
+            self.add(f"{field}.feld", "fehlt oder ist unbekannt: " + ", ".join(texte.ZIELFELD.values()))
         if z.status not in pb.Zielstatus.values():
             self.add(f"{field}.status", "unbekannter Status")
         self.text(z.beschreibung, f"{field}.beschreibung", required=True)

@@ -20,7 +20,7 @@ from pakt.platform.events import Event
 from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size
 from pakt.referenzdaten import gebiete, programme
 from pakt.reporting.v1.reporting_pb2 import AntragStand, Gliederung
-from pakt import geheimhaltung
+from pakt import geheimhaltung, texte
 from pakt.geheimhaltung import Zelle, ZielfeldZellen
 from services.reporting.tables import (
     aggregation_erzeuger,
@@ -37,14 +37,6 @@ PLAN_OFFEN = Planstatus.Name(Planstatus.PLANSTATUS_OFFEN)
 PLAN_ABGESCHLOSSEN = Planstatus.Name(Planstatus.PLANSTATUS_ABGESCHLOSSEN)
 ZIEL_ERREICHT = Zielstatus.Name(Zielstatus.ZIELSTATUS_ERREICHT)
 CASEPLAN_EVENTS = (PlanEroeffnet, ZielFortgeschrieben, PlanAbgeschlossen, PlanUebergeben)
-ZIELFELDER = {
-    Zielfeld.ZIELFELD_SPRACHE: "Sprache",
-    Zielfeld.ZIELFELD_ARBEIT: "Arbeit",
-    Zielfeld.ZIELFELD_ANERKENNUNG: "Anerkennung",
-    Zielfeld.ZIELFELD_WOHNEN: "Wohnen",
-    Zielfeld.ZIELFELD_SCHULE_BILDUNG: "Schule und Bildung",
-    Zielfeld.ZIELFELD_SONSTIGES: "Sonstiges",
-}
 
 
 @dataclass(frozen=True)
@@ -254,7 +246,7 @@ class ReadModel:
                 offene_plaene_gesamt=figures.land,
                 zielfelder=[
                     ZielfeldZeile(feld, name, geheimhaltung.zielfeld(ziele.get(Zielfeld.Name(feld), _KEINE_ZIELE)))
-                    for feld, name in ZIELFELDER.items()
+                    for feld, name in texte.ZIELFELD.items()
                 ],
             )
         rows = [FaelleZeile(ags, _name(ags), zelle) for ags, zelle in sorted(figures.kommunen[kreis_ags].items())]

@@ -5,6 +5,7 @@ Planungsrahmen, with the released money back in the frames. On SQLite and on Pos
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,7 +67,7 @@ def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, any_sta
     ]
     assert {h["akteur"] for h in history} == {f"kommune:{ags}", RP, "allocation"}
     text = cli.run("--as", ags, "antrag", "history", antrag["id"]).stdout
-    assert "Nachforderung gestellt" in text and "Stellenplan fehlt" in text
+    assert re.search(r" Nachforderung +in Prüfung → Nachforderung offen\n", text) and "Stellenplan fehlt" in text
 
 
 def test_joint_antrag_draws_on_the_pool_of_its_members(cli, any_stack, tmp_path):

@@ -234,7 +234,7 @@ def test_the_report_withholds_small_cells_and_their_complements(readmodel):
         "ZIELFELD_SCHULE_BILDUNG": ((0, False), (0, False)),
         "ZIELFELD_SONSTIGES": ((0, False), (0, False)),
     }
-    assert [z.name for z in land.zielfelder] == ["Sprache", "Arbeit", "Anerkennung", "Wohnen", "Schule und Bildung", "Sonstiges"]
+    assert [z.name for z in land.zielfelder] == ["Sprache", "Arbeit", "Anerkennung", "Wohnen", "Schule/Bildung", "Sonstiges"]
 
 
 def test_older_events_arriving_late_do_not_undo_newer_ones(readmodel):
