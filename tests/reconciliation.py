@@ -33,10 +33,12 @@ from pakt.platform.tls import channel_credentials
 from pakt.reporting.v1 import reporting_pb2_grpc
 from pakt.platform.settings import KafkaSettings
 from services.allocation.grpc_api import AllocationServicer
+from services.allocation.main import GRPC_SERVICE_NAME as ALLOCATION_SERVICE_NAME
 from services.allocation.main import MIGRATIONS as ALLOCATION_MIGRATIONS
 from services.allocation.service import AllocationService
 from services.allocation.tables import outbox as allocation_outbox
 from services.antrag.grpc_api import AntragServicer
+from services.antrag.main import GRPC_SERVICE_NAME as ANTRAG_SERVICE_NAME
 from services.antrag.main import MIGRATIONS as ANTRAG_MIGRATIONS
 from services.antrag.service import AntragService
 from services.antrag.tables import outbox as antrag_outbox
@@ -47,6 +49,7 @@ from services.caseplan.service import CasePlanService
 from services.caseplan.tables import outbox as caseplan_outbox
 from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
+from services.reporting.main import GRPC_SERVICE_NAME as REPORTING_SERVICE_NAME
 from services.reporting.main import MIGRATIONS as REPORTING_MIGRATIONS
 from services.reporting.readmodel import ReadModel
 from tests.antraege import RP, STUTTGART, kommune, rid, submission
@@ -182,14 +185,14 @@ def dienste(backend: str, tmp_path: Path) -> Iterator[Dienste]:
         caseplan = CasePlanService(engines["caseplan"], cipher())
         reporting = ReadModel(engines["reporting"])
         servicers = {
-            "antrag": ("pakt.antrag.v1.AntragService",
+            "antrag": (ANTRAG_SERVICE_NAME,
                        lambda s: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(antrag), s)),
-            "allocation": ("pakt.allocation.v1.AllocationService",
+            "allocation": (ALLOCATION_SERVICE_NAME,
                            lambda s: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
                                AllocationServicer(allocation), s)),
             "caseplan": (CASEPLAN_SERVICE_NAME,
                          lambda s: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(caseplan), s)),
-            "reporting": ("pakt.reporting.v1.ReportingService",
+            "reporting": (REPORTING_SERVICE_NAME,
                           lambda s: reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
                               ReportingServicer(reporting, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ())), s)),
         }

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from pakt.allocation.v1 import allocation_pb2_grpc
+from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
 from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers the payload types
 from pakt.platform import events
 from pakt.platform.errors import FailedPrecondition
@@ -24,13 +24,12 @@ from services.allocation.umverteilung import Umverteilung
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+GRPC_SERVICE_NAME = allocation_pb2.DESCRIPTOR.services_by_name["AllocationService"].full_name
 PARAMETER_CHECK_S = 600
 
 
 async def main(stop: asyncio.Event) -> None:
-    runtime = ServiceRuntime(
-        ServiceSettings.from_env("allocation"), MIGRATIONS, ["pakt.allocation.v1.AllocationService"]
-    )
+    runtime = ServiceRuntime(ServiceSettings.from_env("allocation"), MIGRATIONS, [GRPC_SERVICE_NAME])
     kafka = runtime.settings.kafka
     relay = OutboxRelay(runtime.engine, outbox, outbox_relay_state, make_producer(kafka), kafka, runtime.readiness)
     service = AllocationService(runtime.engine, on_events=relay.wake)

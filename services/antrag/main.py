@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 
 from pakt.allocation.v1 import events_pb2 as allocation_events  # registers the payload types
-from pakt.antrag.v1 import antrag_pb2_grpc
+from pakt.antrag.v1 import antrag_pb2, antrag_pb2_grpc
 from pakt.platform import events
 from pakt.platform.kafka import EventConsumer, make_producer
 from pakt.platform.outbox import OutboxRelay
@@ -20,10 +20,11 @@ from services.antrag.service import AntragService
 from services.antrag.tables import outbox, outbox_relay_state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+GRPC_SERVICE_NAME = antrag_pb2.DESCRIPTOR.services_by_name["AntragService"].full_name
 
 
 async def main(stop: asyncio.Event) -> None:
-    runtime = ServiceRuntime(ServiceSettings.from_env("antrag"), MIGRATIONS, ["pakt.antrag.v1.AntragService"])
+    runtime = ServiceRuntime(ServiceSettings.from_env("antrag"), MIGRATIONS, [GRPC_SERVICE_NAME])
     kafka = runtime.settings.kafka
     relay = OutboxRelay(runtime.engine, outbox, outbox_relay_state, make_producer(kafka), kafka, runtime.readiness)
     service = AntragService(runtime.engine, on_events=relay.wake)

@@ -11,18 +11,19 @@ from pathlib import Path
 
 from pakt.platform.runtime import ServiceRuntime, run_until_signalled
 from pakt.platform.settings import ServiceSettings
-from pakt.reporting.v1 import reporting_pb2_grpc
+from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.readmodel import ReadModel
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+GRPC_SERVICE_NAME = reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name
 
 
 async def main(stop: asyncio.Event) -> None:
     from services.reporting.aggregator import GROUP_ID, TOPICS  # it imports MIGRATIONS from here
 
-    runtime = ServiceRuntime(ServiceSettings.from_env("reporting"), MIGRATIONS, ["pakt.reporting.v1.ReportingService"])
+    runtime = ServiceRuntime(ServiceSettings.from_env("reporting"), MIGRATIONS, [GRPC_SERVICE_NAME])
     freshness = Freshness(runtime.settings.kafka, GROUP_ID, TOPICS)
     reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
         ReportingServicer(ReadModel(runtime.engine), freshness), runtime.server.server

@@ -12,8 +12,11 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
+from pakt.antrag.v1 import antrag_pb2
+from pakt.caseplan.v1 import caseplan_pb2
 from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.settings import SERVICES
+from pakt.reporting.v1 import reporting_pb2
 from tests.e2e.conftest import PAKT, decide, eventually, full_request, service_channel
 
 STUTTGART = "08111000"
@@ -45,12 +48,18 @@ def test_every_service_reports_serving(stack):
         assert reply.status == health_pb2.HealthCheckResponse.SERVING, service
 
 
+def _path(module, service: str, method: str) -> str:
+    """The gRPC path of a method as the contract's descriptor names it: /package.Service/Method."""
+    descriptor = module.DESCRIPTOR.services_by_name[service]
+    return f"/{descriptor.full_name}/{descriptor.methods_by_name[method].name}"
+
+
 # One method of each service's API; an empty request will do, as authentication comes first.
 _API_METHODS = {
-    "antrag": "/pakt.antrag.v1.AntragService/ListAntraege",
-    "allocation": "/pakt.allocation.v1.AllocationService/ListPlanungsrahmen",
-    "caseplan": "/pakt.caseplan.v1.CasePlanService/GetFallzahlen",
-    "reporting": "/pakt.reporting.v1.ReportingService/GetUtilisation",
+    "antrag": _path(antrag_pb2, "AntragService", "ListAntraege"),
+    "allocation": _path(allocation_pb2, "AllocationService", "ListPlanungsrahmen"),
+    "caseplan": _path(caseplan_pb2, "CasePlanService", "GetFallzahlen"),
+    "reporting": _path(reporting_pb2, "ReportingService", "GetUtilisation"),
 }
 
 
@@ -194,4 +203,4 @@ def test_services_expose_prometheus_metrics(stack, cli):
 
     cli.json("report", "utilisation", "--by", "programm")
     body = urllib.request.urlopen(f"http://127.0.0.1:{stack.config.metrics_ports['reporting']}/metrics").read().decode()
-    assert 'pakt_grpc_server_handled_total{code="OK",method="/pakt.reporting.v1.ReportingService/GetUtilisation"}' in body
+    assert f'pakt_grpc_server_handled_total{{code="OK",method="{_API_METHODS["reporting"]}"}}' in body

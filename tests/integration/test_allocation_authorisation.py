@@ -27,7 +27,7 @@ from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from pakt.referenzdaten import gebiete
 from services.allocation.grpc_api import AllocationServicer
-from services.allocation.main import MIGRATIONS
+from services.allocation.main import GRPC_SERVICE_NAME, MIGRATIONS
 from services.allocation.service import AllocationService
 from tests.databases import migrated_engine
 from tests.grpc_servers import ServedInThread
@@ -55,7 +55,7 @@ def setup(db_url, tmp_path):
         service.seed_parameters()
         service.ensure_verteilungen()
         server = ServedInThread(
-            "pakt.allocation.v1.AllocationService",
+            GRPC_SERVICE_NAME,
             lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
                 AllocationServicer(service), grpc_server
             ),

@@ -25,7 +25,7 @@ from pakt.platform.auth import NUR_FALLPLANUNG
 from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from services.antrag.grpc_api import AntragServicer
-from services.antrag.main import MIGRATIONS
+from services.antrag.main import GRPC_SERVICE_NAME, MIGRATIONS
 from services.antrag.service import AntragService
 from tests.antraege import ALTBACH, ESSLINGEN_KREIS, RP, SPRACHERWERB, STUTTGART, bescheid, kommune, rid, submission
 from tests.databases import migrated_engine
@@ -61,7 +61,7 @@ def setup(db_url, tmp_path):
             request_id=rid(), gemeinde_ags=ALTBACH, programm=1, beginn="2018-01-01", ende="2018-12-31"
         ))
         server = ServedInThread(
-            "pakt.antrag.v1.AntragService",
+            GRPC_SERVICE_NAME,
             lambda grpc_server: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), grpc_server),
             pki,
         )

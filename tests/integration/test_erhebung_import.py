@@ -32,7 +32,7 @@ from pakt.platform.tls import channel_credentials
 from pakt.referenzdaten import gebiete
 from services.allocation.erhebung import ErhebungImport
 from services.allocation.grpc_api import AllocationServicer
-from services.allocation.main import MIGRATIONS
+from services.allocation.main import GRPC_SERVICE_NAME, MIGRATIONS
 from services.allocation.service import AllocationService
 from services.allocation.tables import erhebung, erhebung_anzahl, outbox, parameter, planungsrahmen, verteilung, verteilung_rahmen
 from tests.databases import migrated_engine
@@ -332,7 +332,7 @@ def test_an_erhebung_that_would_push_a_frame_below_bound_money_is_refused_whole(
 def server(service, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     running = ServedInThread(
-        "pakt.allocation.v1.AllocationService",
+        GRPC_SERVICE_NAME,
         lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(AllocationServicer(service), grpc_server),
         pki,
     )

@@ -24,7 +24,7 @@ from services.allocation import main as allocation_main
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.service import AllocationService
 from services.antrag.grpc_api import AntragServicer
-from services.antrag.main import MIGRATIONS
+from services.antrag.main import GRPC_SERVICE_NAME, MIGRATIONS
 from services.antrag.service import AntragService
 from tests.antraege import STUTTGART, submission
 from tests.databases import migrated_engine
@@ -44,7 +44,7 @@ def antrag(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with migrated_engine(f"sqlite:///{tmp_path}/antrag.db", MIGRATIONS) as engine:
         server = ServedInThread(
-            "pakt.antrag.v1.AntragService",
+            GRPC_SERVICE_NAME,
             lambda grpc_server: antrag_pb2_grpc.add_AntragServiceServicer_to_server(
                 AntragServicer(AntragService(engine)), grpc_server
             ),
@@ -126,7 +126,7 @@ def allocation(tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     with migrated_engine(f"sqlite:///{tmp_path}/allocation.db", allocation_main.MIGRATIONS) as engine:
         server = ServedInThread(
-            "pakt.allocation.v1.AllocationService",
+            allocation_main.GRPC_SERVICE_NAME,
             lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
                 AllocationServicer(AllocationService(engine)), grpc_server
             ),
@@ -162,7 +162,7 @@ def assert_nothing_logged_as_error(caplog) -> None:
 def test_undecodable_bytes_are_invalid_argument_for_an_authenticated_caller(antrag, caplog):
     server, pki = antrag
     caplog.set_level(logging.DEBUG)
-    err = raw_call(server, pki, STUTTGART, "/pakt.antrag.v1.AntragService/SubmitAntrag", GARBAGE)
+    err = raw_call(server, pki, STUTTGART, f"/{GRPC_SERVICE_NAME}/SubmitAntrag", GARBAGE)
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert err.details() == "Die Anfrage ist keine lesbare SubmitAntragRequest-Nachricht."
     assert_nothing_logged_as_error(caplog)
@@ -171,7 +171,7 @@ def test_undecodable_bytes_are_invalid_argument_for_an_authenticated_caller(antr
 def test_undecodable_bytes_without_credential_are_unauthenticated(antrag, caplog):
     server, pki = antrag
     caplog.set_level(logging.DEBUG)
-    err = raw_call(server, pki, None, "/pakt.antrag.v1.AntragService/SubmitAntrag", GARBAGE)
+    err = raw_call(server, pki, None, f"/{GRPC_SERVICE_NAME}/SubmitAntrag", GARBAGE)
     assert err.code() == grpc.StatusCode.UNAUTHENTICATED
     assert err.details().startswith("Kein Berechtigungsnachweis")
     assert_nothing_logged_as_error(caplog)
@@ -180,7 +180,7 @@ def test_undecodable_bytes_without_credential_are_unauthenticated(antrag, caplog
 def test_a_valid_request_in_raw_bytes_still_reaches_the_service(antrag):
     """The wrapped decoder decodes what it can: the same path, with a message, answers as usual."""
     server, pki = antrag
-    err = raw_call(server, pki, STUTTGART, "/pakt.antrag.v1.AntragService/GetAntrag",
+    err = raw_call(server, pki, STUTTGART, f"/{GRPC_SERVICE_NAME}/GetAntrag",
                    pb.GetAntragRequest(id="kein-uuid").SerializeToString())
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert err.details() == "1 Angabe ist ungültig; Einzelheiten in den Details."
@@ -191,7 +191,7 @@ def test_an_undecodable_message_in_a_client_stream_is_invalid_argument(allocatio
     caplog.set_level(logging.DEBUG)
     kopf = allocation_pb2.ImportErhebungRequest(kopf=allocation_pb2.ErhebungKopf(request_id="r")).SerializeToString()
     zeile = allocation_pb2.ImportErhebungRequest(zeile="08111000;1").SerializeToString()
-    method = "/pakt.allocation.v1.AllocationService/ImportErhebung"
+    method = f"/{allocation_main.GRPC_SERVICE_NAME}/ImportErhebung"
     err = raw_call(server, pki, "rp", method, [kopf, zeile, GARBAGE, zeile])
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert err.details() == "Die Anfrage ist keine lesbare ImportErhebungRequest-Nachricht (Nachricht 3 des Datenstroms)."
