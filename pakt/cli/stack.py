@@ -195,11 +195,8 @@ class Stack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         ensure_dev_pki(self.pki.directory)
         _private(self.config.data_dir)
-        env = self.env()
-        if env.get("PAKT_CASEPLAN_KEYS_FILE") == str(self.caseplan_keys):
-            from services.caseplan.crypto import Keyring
-
-            Keyring.generate_dev(self.caseplan_keys)  # the local stack's own keys, created once
+        if self.env().get("PAKT_CASEPLAN_KEYS_FILE") == str(self.caseplan_keys):
+            self.ensure_caseplan_keys()
         if not self.config.kafka_bootstrap:
             self._start_broker()
         py = sys.executable
@@ -216,6 +213,20 @@ class Stack:
                 "--browser.gatherUsageStats", "false",
             ],
         )  # fmt: skip
+
+    def ensure_caseplan_keys(self) -> None:
+        """The local stack's own case-plan keys, created once by the service's entry point (the
+        stack runs the services; it does not import them)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "services.caseplan", "dev-keys", str(self.caseplan_keys)],
+            cwd=REPO_ROOT, env=self.env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+            preexec_fn=_child_setup,
+        )
+        if done.returncode != 0:
+            raise ChildFailed(
+                f"Schlüssel des Fallplan-Dienstes nicht angelegt (Exit-Code {done.returncode}):\n"
+                f"{(done.stderr or done.stdout).strip()}"
+            )
 
     def start_demo(self) -> None:
         self._spawn("demo", [sys.executable, "-m", "pakt.cli.main", "demo", "--rate", str(self.config.demo_rate)])
@@ -256,7 +267,9 @@ class Stack:
             preexec_fn=_child_setup,
         )
         log.close()
-        (self.run_dir / f"{name}.pid").write_text(f"{proc.pid}\n")
+        pid_file = self.run_dir / f"{name}.pid"
+        pid_file.write_text(f"{proc.pid}\n")
+        pid_file.chmod(0o600)
         return proc
 
     def pid(self, name: str) -> int:
