@@ -34,7 +34,8 @@ PROBE_TIMEOUT_S = 3.0
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> None:
-    """Create the topics if missing (local stack); in production they are declared in deploy/k8s."""
+    """Create the topics if missing (local stack); where topics are managed by the cluster,
+    PAKT_KAFKA_CREATE_TOPICS is false and this does nothing."""
     topics = list(topics)
     if not settings.create_topics or not topics:
         return

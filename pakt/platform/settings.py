@@ -1,7 +1,8 @@
 """Settings from environment variables, read once into typed objects.
 
-Every variable has a local default so that `pakt up` runs without configuration; production sets
-them in deploy/k8s. A malformed value stops the process at start with a message naming it.
+Every variable has a local default so that `pakt up` runs without configuration; a production
+deployment sets them in its environment (this repository has no deployment manifests). A malformed
+value stops the process at start with a message naming it.
 """
 
 from __future__ import annotations

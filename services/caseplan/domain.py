@@ -14,7 +14,7 @@ DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KENNUNG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 NAME_LEN, MAX_SPRACHEN = 200, 20
 
-# Individual counselling runs for two years (DOMAIN.md).
+# Integrationsmanager accompany a person individually for two years (Pakt für Integration, 2017).
 LAUFZEIT = timedelta(days=2 * 365)
 ALTERSBAENDER = ((0, 17, "unter 18"), (18, 26, "18-26"), (27, 44, "27-44"), (45, 64, "45-64"), (65, 200, "65+"))
 
