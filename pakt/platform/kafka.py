@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.protocol.metadata import MetadataRequest
+from google.protobuf.message import Message
 
 from pakt.platform.events import Event, UnreadableEvent, unwrap
 from pakt.platform.metrics import CONSUMER_LAG, CONSUMER_REWOUND, EVENTS_CONSUMED
@@ -124,11 +125,15 @@ class Backoff:
         self.next_s = min(self.next_s * 2, self.max_s)
 
 
-EventHandler = Callable[[Event], Awaitable[str]]
+# What a service does with each type of event it consumes: a plain function that applies the event
+# in one database transaction and returns the outcome for metrics ("applied", "duplicate", …). It
+# runs in a worker thread; types without a handler are counted as "ignored".
+Handlers = Mapping[type[Message], Callable[[Event], str]]
 
 
 class EventConsumer:
-    """At-least-once consumption of Envelopes by one consumer group, recovering by itself.
+    """At-least-once consumption of Envelopes by one consumer group, recovering by itself; events
+    are dispatched by payload type to the service's handlers.
 
     - A record's offset is committed only after its handler succeeded; a failing handler is
       retried with backoff from that record, so nothing is skipped.
@@ -146,13 +151,13 @@ class EventConsumer:
         settings: KafkaSettings,
         group_id: str,
         topics: Iterable[str],
-        on_event: EventHandler,
+        handlers: Handlers,
         readiness: Readiness | None = None,
     ) -> None:
         self.settings = settings
         self.group_id = group_id
         self.topics = list(topics)
-        self.on_event = on_event
+        self.handlers = dict(handlers)
         self.readiness = readiness or Readiness()
         self.component = f"consumer:{group_id}"
         self._cluster_id: str | None = None
@@ -223,7 +228,10 @@ class EventConsumer:
         except UnreadableEvent as exc:
             log.warning("unreadable event skipped", extra={"group": self.group_id, "error": str(exc)})
             return "unreadable"
-        return await self.on_event(event)
+        handler = self.handlers.get(type(event.payload))
+        if handler is None:
+            return "ignored"
+        return await asyncio.to_thread(handler, event)
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         try:

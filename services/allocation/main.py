@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from pakt.allocation.v1 import allocation_pb2, allocation_pb2_grpc
-from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers the payload types
+from pakt.antrag.v1 import events_pb2 as antrag_events
 from pakt.platform import events
 from pakt.platform.errors import FailedPrecondition
 from pakt.platform.kafka import EventConsumer, make_producer
@@ -49,13 +49,12 @@ async def main(stop: asyncio.Event) -> None:
                 try:
                     await asyncio.to_thread(service.ensure_verteilungen)
                 except FailedPrecondition as exc:
-                    # The frames in force stay; an operator must resolve what blocks the new ones.
+                    # The Planungsrahmen in force stay; an operator must resolve what blocks the new ones.
                     log.error("new parameters in force cannot be applied", extra={"reason": str(exc)})
 
-    async def on_event(event: events.Event) -> str:
-        return await asyncio.to_thread(service.apply_antrag_event, event)
-
-    antraege = EventConsumer(kafka, "allocation", [events.ANTRAG_EVENTS], on_event, runtime.readiness)
+    # Completed Prüfungen commit money, Verwendungsnachweise release it (apply_antrag_event).
+    handlers = {antrag_events.AntragFortgeschrieben: service.apply_antrag_event}
+    antraege = EventConsumer(kafka, "allocation", [events.ANTRAG_EVENTS], handlers, runtime.readiness)
     runtime.add_task("outbox-relay", relay.run)
     runtime.add_task("antrag-consumer", antraege.run)
     runtime.add_task("parameter-follower", follow_parameters)

@@ -30,12 +30,8 @@ async def main(stop: asyncio.Event) -> None:
     service = AntragService(runtime.engine, on_events=relay.wake)
     antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), runtime.server.server)
 
-    async def on_event(event: events.Event) -> str:
-        if not isinstance(event.payload, allocation_events.BescheidErlassen):
-            return "ignored"
-        return await asyncio.to_thread(service.apply_bescheid, event.envelope, event.payload)
-
-    bescheide = EventConsumer(kafka, "antrag", [events.ALLOCATION_EVENTS], on_event, runtime.readiness)
+    handlers = {allocation_events.BescheidErlassen: lambda e: service.apply_bescheid(e.envelope, e.payload)}
+    bescheide = EventConsumer(kafka, "antrag", [events.ALLOCATION_EVENTS], handlers, runtime.readiness)
     runtime.add_task("outbox-relay", relay.run)
     runtime.add_task("bescheid-consumer", bescheide.run)
     runtime.add_task("bescheid-nachfrage", functools.partial(nachfrage.run, service))

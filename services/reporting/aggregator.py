@@ -40,11 +40,9 @@ async def main(stop: asyncio.Event) -> None:
     await asyncio.to_thread(migrate, engine, MIGRATIONS)
     readmodel = ReadModel(engine)
 
-    async def on_event(event: events.Event) -> str:
-        # A database fault raises: the consumer retries the event with backoff, nothing is skipped.
-        return await asyncio.to_thread(readmodel.apply, event)
-
-    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, on_event, Readiness())
+    # A database fault raises: the consumer retries the event with backoff, nothing is skipped.
+    handlers = dict.fromkeys(ReadModel.EVENT_TYPES, readmodel.apply)
+    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, handlers, Readiness())
     log.info("aggregation started", extra={"group": GROUP_ID})
     try:
         await consumer.run(stop)

@@ -52,11 +52,16 @@ async def _publish(bootstrap: str, first: int, count: int) -> set[str]:
 
 
 class Seen:
+    """A handler that notes the events it applied; its first fail_first calls fail."""
+
     def __init__(self, fail_first: int = 0) -> None:
         self.ids: list[str] = []
         self.failures_left = fail_first
 
-    async def __call__(self, event: Event) -> str:
+    def handlers(self) -> dict:
+        return {AntragEingereicht: self}
+
+    def __call__(self, event: Event) -> str:
         if self.failures_left:
             self.failures_left -= 1
             raise RuntimeError("database unavailable")
@@ -90,7 +95,7 @@ async def _broker_forgot(tansu, cluster_id: str | None) -> EventConsumer:
     old positions would skip the new log's first records."""
     tansu.restart(topics={TOPIC: PARTITIONS}, cluster_id=cluster_id)
     seen = Seen()
-    consumer = EventConsumer(tansu.settings(PARTITIONS), "test-group", [TOPIC], seen)
+    consumer = EventConsumer(tansu.settings(PARTITIONS), "test-group", [TOPIC], seen.handlers())
     async with _consuming(consumer):
         before = await _publish(tansu.bootstrap, 0, 30)
         await _eventually(lambda: before <= set(seen.ids), "the first events consumed")
@@ -109,7 +114,7 @@ async def _failing_handler(tansu) -> None:
     tansu.restart(topics={TOPIC: PARTITIONS})
     readiness = Readiness()
     seen = Seen(fail_first=3)
-    consumer = EventConsumer(tansu.settings(PARTITIONS), "test-group", [TOPIC], seen, readiness)
+    consumer = EventConsumer(tansu.settings(PARTITIONS), "test-group", [TOPIC], seen.handlers(), readiness)
     async with _consuming(consumer):
         ids = await _publish(tansu.bootstrap, 0, 12)
         await _eventually(lambda: any(p.reason == "handler_failing" for p in readiness.problems().values()), "not ready")
@@ -126,7 +131,7 @@ async def _broker_away(tansu) -> None:
     tansu.restart(topics={TOPIC: PARTITIONS})
     readiness = Readiness()
     seen = Seen()
-    consumer = EventConsumer(tansu.settings(PARTITIONS), "test-group", [TOPIC], seen, readiness)
+    consumer = EventConsumer(tansu.settings(PARTITIONS), "test-group", [TOPIC], seen.handlers(), readiness)
     async with _consuming(consumer):
         await _publish(tansu.bootstrap, 0, 3)
         await _eventually(lambda: len(seen.ids) == 3, "consumed")

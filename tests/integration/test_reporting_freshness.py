@@ -32,7 +32,7 @@ async def _lag(tansu) -> None:
         assert waiting.ereignisse >= 1 and waiting.sekunden >= 1.0, waiting
 
         seen = Seen()
-        async with _consuming(EventConsumer(settings, GROUP, [TOPIC], seen)):
+        async with _consuming(EventConsumer(settings, GROUP, [TOPIC], seen.handlers())):
             await _eventually(lambda: len(seen.ids) == 6, "applied")
             caught_up = None
             for _ in range(50):
