@@ -1,17 +1,13 @@
 """`pakt caseplan …`: Integrationspläne from the command line, German output or --json.
 
-Two kinds of commands:
+An Integrationsmanager's work over gRPC (`plan`, `ziel`, `fortschreibung`, `close`, `uebergabe`,
+`widerruf`, `caseload`, `export`, `erase`): always as a named Integrationsmanager, `--as
+AGS:kennung` (e.g. `--as 08111000:mueller`), or with PAKT_CLIENT_CERT naming one. Every read of
+personal data names its purpose and is logged by the service. `fallzahlen` (aggregates only) is
+open to everyone and acts as the Bewilligungsstelle (rp) by default.
 
-- An Integrationsmanager's work over gRPC (`plan`, `ziel`, `fortschreibung`, `close`, `uebergabe`,
-  `widerruf`, `caseload`, `export`, `erase`): always as a named Integrationsmanager, `--as
-  AGS:kennung` (e.g. `--as 08111000:mueller`), or with PAKT_CLIENT_CERT naming one. Every read of
-  personal data names its purpose and is logged by the service. `fallzahlen` (aggregates only) is
-  open to everyone and acts as the Bewilligungsstelle (rp) by default.
-- Operator commands that run where the service runs (a Kubernetes Job with the service's
-  settings, or locally beside `make run`): `rotate-key`, `audit verify`, `aufbewahrung`. They work
-  directly on the case-plan database (PAKT_CASEPLAN_DB_URL, else the SQLite file under
-  PAKT_DATA_DIR), migrate it first like the service does, and read the keys from
-  PAKT_CASEPLAN_KEYS / PAKT_CASEPLAN_KEYS_FILE (locally: the stack's own key file).
+The operator tasks on the service's own database (`rotate-key`, `audit verify`, `aufbewahrung`)
+are the service's: `pakt serve caseplan rotate-key …` (services/caseplan/ops.py).
 
 Nothing here logs personal data; what is printed is what the caller asked for.
 """
@@ -19,18 +15,13 @@ Nothing here logs personal data; what is printed is what the caller asked for.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import re
 import sys
 import textwrap
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from google.protobuf import json_format
 
@@ -38,21 +29,13 @@ from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2_grpc
 from pakt.cli import output
 from pakt.cli.antrag_cli import UsageError, read_json_text
-from pakt.cli.grpc_client import CallFailed, acting_as, call
-from pakt.platform.settings import SettingsError, data_dir, target
+from pakt.platform.client import acting_as, call
+from pakt.platform.settings import target
 from pakt.referenzdaten import gebiete
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from services.caseplan.crypto import Keyring
 
 RP = "rp"
 # An Integrationsmanager as the CLI spells it: "<AGS>:<kennung>" (pakt.platform.auth).
 IM_IDENTITY = re.compile(r"[0-9]{5}(?:[0-9]{3})?:[a-z0-9][a-z0-9._-]{0,62}")
-# The service's default retention of a closed plan's personal data (services/caseplan/main.py).
-# The local stack's key file (pakt.cli.stack), used when no key setting is given.
-LOCAL_KEYS_FILE = "caseplan-keys"
 
 FELDER = {
     "sprache": pb.ZIELFELD_SPRACHE,
@@ -113,47 +96,15 @@ PERSON_TEXT = {
     "entwicklung": "Entwicklung",
 }
 
-ROTATION_HELP = """\
-Verschlüsselt die Datenschlüssel aller Integrationspläne mit dem aktiven Hauptschlüssel neu
-(Umschlagverschlüsselung: die Felder der Pläne bleiben, wie sie sind). Läuft in kleinen
-Transaktionen, während der Dienst weiterläuft, und kann jederzeit wiederholt werden.
-
-Schlüsselwechsel ohne Ausfall:
-  1. Neuen Schlüssel erzeugen (openssl rand -base64 32) und als weiteren Eintrag
-     <id>:<base64> in PAKT_CASEPLAN_KEYS bzw. der Datei in PAKT_CASEPLAN_KEYS_FILE
-     eintragen; der bisherige bleibt aktiv. Ausrollen: jede Instanz kann beide lesen.
-  2. Den neuen Schlüssel aktiv machen (PAKT_CASEPLAN_ACTIVE_KEY=<id>). Ausrollen: neue
-     Pläne werden mit ihm verschlüsselt.
-  3. pakt caseplan rotate-key mit denselben Einstellungen ausführen (Kubernetes-Job oder
-     lokal). Es meldet, wie viele Datenschlüssel neu verschlüsselt wurden und ob noch
-     welche mit einem anderen Schlüssel übrig sind (dann erneut ausführen).
-  4. Den alten Schlüssel aus der Liste entfernen und ausrollen, erst wenn rotate-key
-     meldet, dass alle Datenschlüssel mit dem aktiven Schlüssel verschlüsselt sind.
-
-Lokal neben make run, ohne PAKT_CASEPLAN_KEYS und PAKT_CASEPLAN_KEYS_FILE, gilt die
-Schlüsseldatei des lokalen Systems (PAKT_DATA_DIR/caseplan-keys).
-
-Der Schlüssel des Suchindex (PAKT_CASEPLAN_INDEX_KEY bzw. der Eintrag index:) wird
-hierbei nicht gewechselt. Jede Neuverschlüsselung steht im Zugriffsprotokoll
-(SCHLUESSELWECHSEL, Akteur betrieb:<Benutzer>). Exit-Status 0: alle Datenschlüssel sind
-mit dem aktiven Schlüssel verschlüsselt; 1: noch nicht (oder ein Fehler)."""
-
-AUDIT_HELP = """\
-Prüft die Hash-Kette des Zugriffsprotokolls vollständig: veränderte, gelöschte,
-eingefügte oder vertauschte Einträge. Gibt den Anker (Nummer:Hash des neuesten
-Eintrags) aus; außerhalb der Datenbank aufbewahrt (Betriebsprotokoll, Ticket) weist er
-beim nächsten Lauf mit --expect nach, dass die Einträge bis dorthin unverändert sind
-und das Ende nicht abgeschnitten oder neu berechnet wurde.
-Exit-Status 0: unverändert; 1: Problem gefunden (es wird genannt)."""
-
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser, str], None]) -> None:
     """Add `pakt caseplan …`."""
     caseplan = sub.add_parser(
         "caseplan",
-        help="Integrationspläne (Integrationsmanager) und Betrieb des Fallplan-Dienstes",
-        description="Integrationspläne lesen und fortschreiben (nur als Integrationsmanager: --as AGS:kennung), "
-        "Fallzahlen abfragen, und Betriebsbefehle, die direkt auf der Datenbank des Dienstes laufen.",
+        help="Integrationspläne (Integrationsmanager) und Fallzahlen",
+        description="Integrationspläne lesen und fortschreiben (nur als Integrationsmanager: --as AGS:kennung) "
+        "und Fallzahlen abfragen. Betriebsaufgaben auf der Datenbank des Dienstes (Schlüsselwechsel, Prüfung des "
+        "Zugriffsprotokolls, Aufbewahrung) führt der Dienst selbst aus: pakt serve caseplan --help.",
     )
     aktionen = caseplan.add_subparsers(required=True, metavar="AKTION")
 
@@ -243,29 +194,6 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
 
     p = command(aktionen, "fallzahlen", "offene Pläne je Kommune (für alle; Werte unter 5 werden nicht ausgewiesen)", _fallzahlen)
     p.add_argument("--kreis", default="", metavar="AGS", help="nur die Kommunen dieses Stadt- oder Landkreises")
-
-    # -- operator commands: on the database, where the service runs -------------------------------
-    def operator(actions: argparse._SubParsersAction, name: str, help_text: str, handler, description: str) -> argparse.ArgumentParser:
-        parser = actions.add_parser(
-            name, help=help_text, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
-        )
-        parser.add_argument("--json", action="store_true", help="Ausgabe als JSON für Maschinen")
-        parser.set_defaults(handler=handler)
-        return parser
-
-    p = operator(aktionen, "rotate-key", "Betrieb: Datenschlüssel mit dem aktiven Hauptschlüssel neu verschlüsseln", _rotate_key, ROTATION_HELP)
-    p.add_argument("--batch", type=int, default=200, help="Datenschlüssel je Transaktion (Standard 200)")
-
-    audit_group = aktionen.add_parser("audit", help="Betrieb: Zugriffsprotokoll prüfen").add_subparsers(required=True, metavar="AKTION")
-    p = operator(audit_group, "verify", "Hash-Kette des Zugriffsprotokolls prüfen und den Anker ausgeben", _audit_verify, AUDIT_HELP)
-    p.add_argument("--expect", default=None, metavar="ID:HASH", help="früher ausgegebener Anker, der noch gelten muss")
-
-    p = operator(
-        aktionen, "aufbewahrung", "Betrieb: Personendaten abgeschlossener Pläne nach der Aufbewahrungsfrist löschen", _aufbewahrung,
-        "Löscht einmal die Personendaten aller Pläne, die länger als die Aufbewahrungsfrist abgeschlossen sind, "
-        "wie es der Dienst stündlich tut. Frist: --tage, sonst PAKT_CASEPLAN_AUFBEWAHRUNG_TAGE, sonst 3 Jahre.",
-    )
-    p.add_argument("--tage", type=int, default=None, help="Aufbewahrungsfrist in Tagen nach Abschluss")
 
 
 # -- the Integrationsmanager's commands, over gRPC ------------------------------------------------------
@@ -562,168 +490,4 @@ def _fallzahlen(args) -> int:
     print(f"{len(reply.fallzahlen)} Kommunen mit offenen Plänen; ausgewiesen zusammen {shown}.")
     if any(f.suppressed for f in reply.fallzahlen):
         print("< 5: weniger als fünf Pläne, nicht ausgewiesen (Sozialgeheimnis, § 35 SGB I).")
-    return 0
-
-
-# -- operator commands, on the database ------------------------------------------------------------------
-
-
-@contextmanager
-def _database() -> Iterator[Engine]:
-    """The case-plan database as the service opens it, migrated to the newest revision."""
-    from sqlalchemy import event
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from pakt.platform.db import make_engine, migrate
-    from pakt.platform.settings import ServiceSettings
-    from services.caseplan.main import MIGRATIONS
-
-    try:
-        settings = ServiceSettings.from_env("caseplan")
-    except SettingsError as exc:
-        raise UsageError(f"Einstellung ungültig: {exc}") from None
-    try:
-        engine = make_engine(settings.db_url)
-    except (SQLAlchemyError, ValueError) as exc:
-        raise UsageError(f"PAKT_CASEPLAN_DB_URL ist keine gültige Datenbank-URL ({type(exc).__name__}).") from None
-    try:
-        if engine.dialect.name == "sqlite":
-            # As the service: deleted rows are overwritten, erased ciphertexts do not linger.
-            event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA secure_delete=ON"))
-        try:
-            migrate(engine, MIGRATIONS)
-            yield engine
-        except SQLAlchemyError as exc:
-            raise CallFailed(f"Datenbank des Fallplan-Dienstes: {_db_error(exc)}") from None
-    finally:
-        engine.dispose()
-
-
-def _db_error(exc) -> str:
-    """The driver's first line, without the statement and its parameters (which may hold ciphertexts)."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0]
-
-
-def _keyring() -> Keyring:
-    from services.caseplan.crypto import KEYS_FILE_VAR, KEYS_VAR, Keyring
-
-    env = dict(os.environ)
-    local = data_dir() / LOCAL_KEYS_FILE
-    if not env.get(KEYS_VAR, "").strip() and not env.get(KEYS_FILE_VAR, "").strip() and local.is_file():
-        env[KEYS_FILE_VAR] = str(local)  # beside `make run`: the local stack's keys
-    try:
-        return Keyring.from_env(env)
-    except SettingsError as exc:
-        raise UsageError(f"Schlüssel des Fallplan-Dienstes: {exc}") from None
-
-
-def _operator() -> str:
-    """Who runs an operator command, for the access log."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001  no user name in the environment or passwd (e.g. a container)
-        user = ""
-    user = re.sub(r"[^A-Za-z0-9._@-]", "_", user)[:60]
-    return f"betrieb:{user or 'unbekannt'}"
-
-
-def _rotate_key(args) -> int:
-    from sqlalchemy import select
-
-    from services.caseplan.crypto import CipherError, FieldCipher
-    from services.caseplan.service import CasePlanService
-    from services.caseplan.tables import datenschluessel
-
-    if args.batch < 1:
-        raise UsageError("--batch muss mindestens 1 sein.")
-    keyring = _keyring()
-    akteur = _operator()
-    with _database() as engine:
-        service = CasePlanService(engine, FieldCipher(keyring))
-        try:
-            rotated = service.rotate_keys(akteur, batch_size=args.batch)
-        except CipherError as exc:
-            raise CallFailed(
-                f"Ein Datenschlüssel lässt sich nicht entschlüsseln ({exc}). Fehlt der bisherige Schlüssel in "
-                "PAKT_CASEPLAN_KEYS? Alte Schlüssel bleiben in der Liste, bis rotate-key vollständig durchgelaufen ist. "
-                "Bereits neu verschlüsselte Datenschlüssel bleiben es."
-            ) from None
-        with engine.connect() as conn:
-            by_key = Counter(FieldCipher.key_id_of(b) for b in conn.execute(select(datenschluessel.c.schluessel_enc)).scalars())
-    active = keyring.active_id
-    stale = sum(n for key_id, n in by_key.items() if key_id != active)
-    unused = [key_id for key_id in keyring.keys if key_id != active and key_id not in by_key]
-    if args.json:
-        _print_json({
-            "neu_verschluesselt": rotated, "aktiver_schluessel": active, "datenschluessel": sum(by_key.values()),
-            "je_schluessel": dict(sorted(by_key.items())), "entbehrlich": unused, "akteur": akteur,
-        })
-    else:
-        print(f"{rotated} Datenschlüssel mit dem aktiven Schlüssel {active} neu verschlüsselt (Akteur {akteur}).")
-        if stale:
-            others = ", ".join(f"{key_id}: {n}" for key_id, n in sorted(by_key.items()) if key_id != active)
-            print(
-                f"Noch {stale} Datenschlüssel mit einem anderen Schlüssel ({others}), wohl von Instanzen, die {active} "
-                "noch nicht aktiv haben: erst alle ausrollen, dann rotate-key erneut ausführen."
-            )
-        else:
-            print(f"Alle {sum(by_key.values())} Datenschlüssel sind mit {active} verschlüsselt.")
-            if unused:
-                print(f"Nicht mehr benötigt: {', '.join(unused)} – kann aus der Schlüsselliste entfernt und ausgerollt werden.")
-    return 1 if stale else 0
-
-
-def _audit_verify(args) -> int:
-    from services.caseplan import audit
-    from services.caseplan.tables import zugriffsprotokoll
-
-    expect = None
-    if args.expect:
-        try:
-            expect = audit.parse_anchor(args.expect)
-        except ValueError as exc:
-            raise UsageError(f"--expect: {exc}") from None
-    with _database() as engine, engine.connect() as conn:
-        report = audit.verify(conn, zugriffsprotokoll, expect=expect)
-    if args.json:
-        _print_json({
-            "ok": report.ok, "eintraege": report.entries, "anker": report.anchor, "problem": report.problem,
-            "erster_fehler": report.first_bad_id,
-        })
-        return 0 if report.ok else 1
-    if report.ok:
-        print(f"Zugriffsprotokoll unverändert: {report.entries} Einträge, Anker {report.anchor}")
-        if expect is not None:
-            print(f"Der erwartete Anker {audit.format_anchor(expect)} gilt noch.")
-        return 0
-    print(f"Zugriffsprotokoll NICHT in Ordnung: {report.problem}")
-    print(f"Unverändert bis Eintrag {report.head_id} ({report.entries} Einträge, Anker {report.anchor}).")
-    return 1
-
-
-def _aufbewahrung(args) -> int:
-    from services.caseplan.crypto import FieldCipher
-    from services.caseplan.service import Aufbewahrung, CasePlanService
-
-    try:
-        fristen = Aufbewahrung.from_env()
-    except SettingsError as exc:
-        raise UsageError(f"Einstellung ungültig: {exc}") from None
-    if args.tage is not None:
-        if not 0 <= args.tage:
-            raise UsageError("Die Aufbewahrungsfrist kann nicht negativ sein.")
-        fristen = Aufbewahrung(timedelta(days=args.tage), max(fristen.plan, timedelta(days=args.tage)))
-    keyring = _keyring()
-    akteur = _operator()
-    with _database() as engine:
-        personen, plaene = CasePlanService(engine, FieldCipher(keyring)).erase_expired(fristen, akteur=akteur)
-    tage = fristen.personendaten.days
-    if args.json:
-        _print_json({"geloescht": personen, "plaene_entfernt": plaene, "aufbewahrung_tage": tage,
-                     "aufbewahrung_plan_tage": fristen.plan.days, "akteur": akteur})
-    else:
-        print(f"Personendaten von {personen} Plänen gelöscht (länger als {tage} Tage abgeschlossen; Akteur {akteur}).")
-        print(f"{plaene} Pläne ganz entfernt (länger als {fristen.plan.days} Tage abgeschlossen).")
     return 0

@@ -7,12 +7,13 @@ import json
 import signal
 import sys
 
+from pakt import texte
 from pakt.cli import antrag_cli, erhebung_cli, output
 from pakt.cli import abgleich_cli, allocation_cli
 from pakt.cli import caseplan_cli
 from pakt.cli.antrag_cli import UsageError
 from pakt.geld import euro, quote
-from pakt.cli.grpc_client import CallFailed, acting_as, call
+from pakt.platform.client import CallFailed, acting_as, call
 from pakt.platform.settings import SERVICES, target
 from pakt.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
@@ -42,8 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--no-demo", action="store_true", help="ohne simulierte Anträge der Kommunen")
     up.set_defaults(handler=_up)
 
-    serve = sub.add_parser("serve", help="startet einen einzelnen Dienst (für Container)")
+    serve = sub.add_parser(
+        "serve",
+        help="startet einen einzelnen Dienst (für Container) oder führt eine Betriebsaufgabe des Dienstes aus",
+        description="Startet einen Dienst. Mit AUFGABE führt der Dienst stattdessen eine Betriebsaufgabe auf seiner "
+        "eigenen Datenbank aus, mit seinen Einstellungen (caseplan: rotate-key, audit verify, aufbewahrung, "
+        "dev-keys; Hilfe: pakt serve caseplan --help).",
+    )
     serve.add_argument("service", choices=[*SERVICES, "reporting-aggregator"])
+    serve.add_argument("aufgabe", nargs=argparse.REMAINDER, metavar="AUFGABE …", help="Betriebsaufgabe und ihre Argumente")
     serve.set_defaults(handler=_serve)
 
     demo = sub.add_parser("demo", help="simuliert Kommunen, die Anträge stellen")
@@ -126,7 +134,7 @@ def _report_faelle(args) -> int:
     if reply.zielfelder:
         print(f"\n{'Zielfeld':<20} {'Ziele':>8} {'erreicht':>9}")
         for z in reply.zielfelder:
-            print(f"{z.name:<20} {zelle(z.ziele):>8} {zelle(z.erreicht):>9}")
+            print(f"{texte.ZIELFELD.get(z.feld, z.name):<20} {zelle(z.ziele):>8} {zelle(z.erreicht):>9}")
     print("„geheim“: weniger als 5 Personen, oder zurückgehalten, damit keine kleine Zahl errechnet werden kann.")
     return 0
 
@@ -143,8 +151,15 @@ def _demo(args) -> int:
 
 
 def _serve(args) -> int:
+    # The services are found by name, not imported: the CLI is their client (pyproject.toml, importlinter).
     import importlib
+    import importlib.util
 
+    if args.aufgabe:
+        ops = f"services.{args.service}.ops"
+        if args.service not in SERVICES or importlib.util.find_spec(ops) is None:
+            raise UsageError(f"Der Dienst {args.service} hat keine Betriebsaufgaben ({' '.join(args.aufgabe)}).")
+        return importlib.import_module(ops).main(args.aufgabe, prog=f"pakt serve {args.service}")
     module = "services.reporting.aggregator" if args.service == "reporting-aggregator" else f"services.{args.service}.main"
     importlib.import_module(module).run()
     return 0

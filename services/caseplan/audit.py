@@ -41,7 +41,7 @@ It cannot detect, on its own:
   whoever can write to the database can recompute the chain).
 
 An anchor closes both gaps. head() returns (id, hash) of the newest entry; publish it outside the
-database (the operator's log, a ticket, a signed e-mail; `pakt caseplan audit verify` prints it).
+database (the operator's log, a ticket, a signed e-mail; `pakt serve caseplan audit verify` prints it).
 verify(conn, table, expect=(id, hash)) then also checks that the chain still reaches that entry
 and that the entry still has that hash. Since that hash depends on every entry before it, a
 matching anchor proves entries 1..id are exactly as they were when the anchor was taken.

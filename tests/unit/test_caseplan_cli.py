@@ -236,29 +236,3 @@ def test_fallzahlen_acts_as_rp_and_marks_suppressed_cells(fake, capsys):
     assert main(["--as", "08111000", "caseplan", "fallzahlen", "--json"]) == 0
     assert f.calls[1][3] == "08111000"
     assert json.loads(capsys.readouterr().out)[1] == {"kommune_ags": "08116019", "offene_plaene": 0, "suppressed": True}
-
-
-def test_operator_commands_check_their_arguments_before_touching_the_database(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("PAKT_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("PAKT_CASEPLAN_KEYS", raising=False)
-    monkeypatch.delenv("PAKT_CASEPLAN_KEYS_FILE", raising=False)
-    assert main(["caseplan", "audit", "verify", "--expect", "3:nothex"]) == 1
-    assert "--expect: Anker" in capsys.readouterr().err
-    assert main(["caseplan", "rotate-key", "--batch", "0"]) == 1
-    assert "--batch muss mindestens 1 sein" in capsys.readouterr().err
-    assert main(["caseplan", "rotate-key"]) == 1
-    assert "PAKT_CASEPLAN_KEYS is not set" in capsys.readouterr().err
-    assert main(["caseplan", "aufbewahrung", "--tage", "-1"]) == 1
-    assert "nicht negativ" in capsys.readouterr().err
-    assert not (tmp_path / "caseplan.db").exists()
-
-
-def test_the_operator_is_named_in_the_access_log(monkeypatch):
-    monkeypatch.setattr(caseplan_cli.getpass, "getuser", lambda: "anna meier")
-    assert caseplan_cli._operator() == "betrieb:anna_meier"
-
-    def no_user():
-        raise KeyError("uid not found")
-
-    monkeypatch.setattr(caseplan_cli.getpass, "getuser", no_user)
-    assert caseplan_cli._operator() == "betrieb:unbekannt"
