@@ -1,4 +1,4 @@
-"""'Geld folgt Flüchtling' as plain functions: shares in whole cents, and the decision rule."""
+"""'Geld folgt Flüchtling' as plain functions: shares in whole cents, and how an Antrag is decided."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def largest_remainder(budget_cent: int, weights: dict[str, int]) -> dict[str, in
 
 @dataclass(frozen=True)
 class Entscheid:
+    """What decide() decides for one Antrag, not yet stored: the Entscheidung (the outcome), the
+    amount, the Ablehnungsgrund and the Begründung. Stored with its Bindungen, it is the Bescheid
+    (table `bescheid`, event BescheidErlassen). See docs/glossar.md, Entscheidung."""
+
     entscheidung: int  # Entscheidung enum value
     bewilligt_cent: int
     ablehnungsgrund: int  # Ablehnungsgrund enum value
@@ -43,7 +47,8 @@ def ablehnung(grund: int, begruendung: str) -> Entscheid:
 
 
 def decide(beantragt_cent: int, rahmen_cent: int, gebunden_cent: int, schwelle_cent: int | None) -> Entscheid:
-    """Approve up to what is left of the frame, partially above it; reject below the threshold."""
+    """Approve up to what is left of the Planungsrahmen, partially above it; reject below the
+    Schwellenwert."""
     if schwelle_cent is not None and rahmen_cent < schwelle_cent:
         return ablehnung(
             Ablehnungsgrund.ABLEHNUNGSGRUND_UNTER_SCHWELLENWERT,
