@@ -151,7 +151,7 @@ def _demo(args) -> int:
 
 
 def _serve(args) -> int:
-    # The services are found by name, not imported: the CLI is their client (pyproject.toml, importlinter).
+    # Loaded by module name, never imported by pakt/ (the import contracts in pyproject.toml): the CLI is their client.
     import importlib
     import importlib.util
 

@@ -11,7 +11,8 @@ image, or locally beside `make run`:
 They work directly on the case-plan database (PAKT_CASEPLAN_DB_URL, else the SQLite file under
 PAKT_DATA_DIR), migrate it first like the service does, and read the keys from PAKT_CASEPLAN_KEYS /
 PAKT_CASEPLAN_KEYS_FILE (locally, when neither is set: the stack's own key file). The `pakt`
-command line is a client of the services and does not import this module.
+command line has no import of this module: `pakt serve` loads it by name, `pakt up` runs it as a
+process.
 
 Nothing here logs or prints personal data.
 """
