@@ -1,9 +1,9 @@
-"""Benchmark: the full 'Geld folgt Flüchtling' distribution, as a pure computation (no database).
+"""Benchmark: the full 'Geld folgt Flüchtling' Verteilung, as a pure computation (no database).
 
 For every budget in services/allocation/parameter_seed.json (4 programmes × 2 Förderjahre, plus
 any further tranche the seed names, e.g. a provisional one) it computes the Planungsrahmen of all
 1,101 Gemeinden by the largest remainder method over their population — what the allocation
-service stores — and the 44 Kreis totals (the sum of their Gemeinden's frames). Each repetition
+service stores — and the 44 Kreis totals (the sum of their Gemeinden's Planungsrahmen). Each repetition
 times all budgets together.
 
 Reference data, the seeded parameters and the weights are loaded once, before and outside the
@@ -35,15 +35,15 @@ SEED = ROOT / "services" / "allocation" / "parameter_seed.json"
 
 
 def distribute(budgets: list[tuple[str, int, str, int]], weights: dict[str, int], kreis_of: dict[str, str]):
-    """Every budget's frames per Gemeinde and totals per Kreis, in the order of budgets."""
+    """Every budget's Planungsrahmen per Gemeinde and totals per Kreis, in the order of budgets."""
     result = []
     for _programm, _jahr, _tranche, budget_cent in budgets:
-        frames = largest_remainder(budget_cent, weights)
+        rahmen = largest_remainder(budget_cent, weights)
         kreise: dict[str, int] = {}
-        for ags, cent in frames.items():
+        for ags, cent in rahmen.items():
             kreis = kreis_of[ags]
             kreise[kreis] = kreise.get(kreis, 0) + cent
-        result.append((frames, kreise))
+        result.append((rahmen, kreise))
     return result
 
 
@@ -79,19 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     # --- checks, not timed ---
     ok = True
     print(f"{len(budgets)} budgets × {len(weights)} Gemeinden, {len(g.kreise)} Kreise")
-    for (programm, jahr, tranche, budget_cent), (frames, kreise) in zip(budgets, result, strict=True):
+    for (programm, jahr, tranche, budget_cent), (rahmen, kreise) in zip(budgets, result, strict=True):
         good = (
-            sum(frames.values()) == budget_cent
+            sum(rahmen.values()) == budget_cent
             and sum(kreise.values()) == budget_cent
-            and set(frames) == set(weights)
+            and set(rahmen) == set(weights)
             and set(kreise) == set(g.kreise)
-            and all(cent >= 0 for cent in frames.values())
+            and all(cent >= 0 for cent in rahmen.values())
         )
         ok &= good
         print(
             f"  {programm.removeprefix('PROGRAMM_'):<24} {jahr} {tranche.removeprefix('TRANCHE_'):<11} "
             f"budget {budget_cent:>13,} ct  "
-            f"Σ Gemeinden {sum(frames.values()):>13,} ct  Σ Kreise {sum(kreise.values()):>13,} ct  "
+            f"Σ Gemeinden {sum(rahmen.values()):>13,} ct  Σ Kreise {sum(kreise.values()):>13,} ct  "
             f"{'OK' if good else 'MISMATCH'}"
         )
 

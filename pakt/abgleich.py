@@ -13,7 +13,7 @@ listings, `vergleiche` finds where they disagree:
 (d) reporting has every Antrag at antrag's version (and nothing antrag does not have).
 
 Each finding says in German what is wrong and which owner could repair it by publishing the
-affected aggregate's events again: antrag (a missing decision, reporting behind, a release
+affected aggregate's events again: antrag (a missing Entscheidung, reporting behind, a release
 allocation did not get) or allocation (a Bescheid antrag did not apply). Consumers are
 idempotent, so asking for too much does no harm. What republishing cannot repair is reported for a
 person to look at.

@@ -14,7 +14,7 @@ and, for the file as a whole (field "datei"), the Gemeinden missing from it. The
 bounded (MAX_ZEILEN), so are the violations; how many of them reach the client is the gRPC
 server's limit (pakt.platform.grpc_server), which counts the rest.
 
-parse_erhebung() is pure; ErhebungImport stores a valid file and recomputes the distributions that
+parse_erhebung() is pure; ErhebungImport stores a valid file and recomputes the Verteilungen that
 follow its Stichtag, in one transaction.
 """
 
@@ -246,13 +246,13 @@ class ErhebungImport:
         _require_operator(principal)
 
     def import_(self, principal: Principal, kopf: ErhebungKopf, lines: Iterable[str]) -> ImportErhebungResponse:
-        """Validate the Kopf and every line; store the counts and recompute the distributions
+        """Validate the Kopf and every line; store the counts and recompute the Verteilungen
         whose Stichtag they are for in one transaction. Repeating a request (same request_id,
         Kopf and file) answers as the first time; the same request_id for anything else is refused.
 
-        An Erhebung changes frames only where a Stichtag parameter in force names its Stichtag
+        An Erhebung changes Planungsrahmen only where a Stichtag parameter in force names its Stichtag
         (and no final Erhebung takes precedence); otherwise it is stored and verteilung_ids is empty.
-        A recomputed frame below the money already bound in it refuses the whole import
+        A recomputed Planungsrahmen below the money already bound in it refuses the whole import
         (FailedPrecondition): nothing is stored.
         """
         _require_operator(principal)
@@ -283,7 +283,7 @@ class ErhebungImport:
                     [{"erhebung_id": erhebung_id, "kommune_ags": ags, "anzahl": n} for ags, n in sorted(anzahlen.items())],
                 )
                 created = self.service.recompute(conn, principal.label)
-                # Imported = when the import ends: the distributions it computed are the ones of this
+                # Imported = when the import ends: the Verteilungen it computed are the ones of this
                 # Erhebung computed no later (a repeated request answers with them).
                 conn.execute(update(erhebung).where(erhebung.c.id == erhebung_id).values(importiert_at=datetime.now(UTC)))
         except IntegrityError:

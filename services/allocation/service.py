@@ -1,4 +1,4 @@
-"""The allocation service layer: parameters, distributions, and decisions on Anträge."""
+"""The allocation service layer: parameters, Verteilungen, and Entscheidungen on Anträge."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ ANTRAG_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 
 class ConcurrentChange(RuntimeError):
-    """The frame changed between read and write; the consumer retries the event."""
+    """The Planungsrahmen changed between read and write; the consumer retries the event."""
 
 
 class AllocationService:
@@ -82,7 +82,7 @@ class AllocationService:
         self.engine = engine
         self.on_events = on_events
 
-    # -- parameters and distributions ------------------------------------------------------
+    # -- parameters and Verteilungen ------------------------------------------------------
 
     def seed_parameters(self, seed: Path = SEED) -> None:
         """Add the seeded parameter versions the table does not have yet; changes stay changes."""
@@ -110,7 +110,7 @@ class AllocationService:
                 conn.execute(parameter.insert(), missing)
 
     def ensure_verteilungen(self) -> int:
-        """Bring the frames in line with the parameters and counts in force today."""
+        """Bring the Planungsrahmen in line with the parameters and counts in force today."""
         with self.engine.begin() as conn:
             created = self.recompute(conn, "system")
         if created:
@@ -118,9 +118,9 @@ class AllocationService:
         return len(created)
 
     def recompute(self, conn: Connection, erfasst_von: str) -> list[str]:
-        """Compute a new distribution for every programme and year whose inputs changed.
+        """Compute a new Verteilung for every programme and year whose inputs changed.
 
-        A frame never drops below what is already bound in it: such a change is refused whole.
+        A Planungsrahmen never drops below what is already bound in it: such a change is refused whole.
         """
         today = datetime.now(UTC).date()
         created = []
@@ -146,7 +146,7 @@ class AllocationService:
         self, conn: Connection, e: Eingaben, budget_cent: int, shares: dict[str, int], erfasst_von: str,
         umverteilung: bool, request_id: str | None = None,
     ) -> str:
-        """Record a distribution and make its frames the ones in force, keeping what is bound."""
+        """Record a Verteilung and make its Planungsrahmen the ones in force, keeping what is bound."""
         now = datetime.now(UTC)
         verteilung_id = str(uuid.uuid4())
         budget_id, stichtag_id, erhebung_id, tranche = e.key
@@ -182,8 +182,9 @@ class AllocationService:
                 f"Die neue Verteilung läge für {len(over)} Gemeinde(n) unter dem bereits gebundenen Betrag: {liste}"
                 + (" …" if len(over) > 10 else "") + ". Nichts wurde geändert."
             )
-        # Updated in place, not deleted and inserted again: a decision waiting on a frame's row lock
-        # then decides against the new frame; a deleted row it would skip, and find no frame at all.
+        # Updated in place, not deleted and inserted again: an Entscheidung waiting on a
+        # Planungsrahmen's row lock then decides against the new Planungsrahmen; a deleted row it
+        # would skip, and find no Planungsrahmen at all.
         g = gebiete()
         if gone := sorted(set(gebunden) - set(shares)):
             conn.execute(planungsrahmen.delete().where(key, planungsrahmen.c.kommune_ags.in_(gone)))
@@ -214,7 +215,7 @@ class AllocationService:
                 for ags, cent in sorted(shares.items())
             ],
         )
-        # Versions order distributions of one programme and year; time keeps them increasing.
+        # Versions order Verteilungen of one programme and year; time keeps them increasing.
         version = int(now.timestamp() * 1000)
         enqueue(
             conn,
@@ -238,7 +239,8 @@ class AllocationService:
         v.raise_if_any()
         with self.engine.connect() as conn:
             e = _eingaben(conn, Programm.Name(programm), foerderjahr, day, Tranche.Name(tranche) if tranche else None)
-            # The frame in force may come from an Umverteilung, which the rule alone does not give.
+            # The Planungsrahmen in force may come from an Umverteilung, which the rule alone does not
+            # give.
             in_force = conn.execute(
                 select(planungsrahmen.c.rahmen_cent, verteilung.c.basis, verteilung.c.berechnet_at)
                 .join(verteilung, verteilung.c.id == planungsrahmen.c.verteilung_id)
@@ -273,7 +275,7 @@ class AllocationService:
         )
 
     def compare(self, programm: int, foerderjahr: int, kreis_ags: str) -> CompareVerteilungenResponse:
-        """The provisional distribution against the final one, each with the inputs in force today."""
+        """The provisional Verteilung against the final one, each with the inputs in force today."""
         v = _Violations()
         v.programm(programm)
         if kreis_ags and kreis_ags not in gebiete().kreise:
@@ -355,7 +357,7 @@ class AllocationService:
             raise InvalidArgument([FieldViolation("request_id", "wurde bereits für einen anderen Parameter verwendet")])
         return SetParameterResponse(parameter=_parameter_proto(earlier))
 
-    # -- decisions ---------------------------------------------------------------------------
+    # -- Entscheidungen ---------------------------------------------------------------------------
 
     def apply_antrag_event(self, event: events.Event) -> str:
         """The steps of an Antrag that commit money (Prüfung completed) or release it
@@ -372,7 +374,7 @@ class AllocationService:
     def decide(self, envelope: Envelope, a: Antrag) -> str:
         """Decide an Antrag once, however often its event arrives; returns the outcome for metrics.
 
-        The Antrag draws on the frames of its pool: its own, or for a Kooperation the lead's and
+        The Antrag draws on the Planungsrahmen of its pool: its own, or for a Kooperation the lead's and
         the members', or for a Landkreis those of the Gemeinden that transferred the task to it.
         """
         with self.engine.begin() as conn:
@@ -395,12 +397,13 @@ class AllocationService:
         return outcome
 
     def _decide(self, conn: Connection, envelope: Envelope, a: Antrag) -> str:
-        """The decision itself, in the caller's transaction, which recorded the event in the inbox."""
+        """The Entscheidung itself, in the caller's transaction, which recorded the event in the
+        inbox."""
         programm = Programm.Name(a.programm)
-        pool = frame_pool(a, gebiete())
-        frames = []
+        pool = rahmen_pool(a, gebiete())
+        pool_rahmen = []
         if pool:
-            frames = conn.execute(
+            pool_rahmen = conn.execute(
                 select(planungsrahmen)
                 .where(
                     planungsrahmen.c.kommune_ags.in_(pool),
@@ -410,20 +413,20 @@ class AllocationService:
                 .order_by(planungsrahmen.c.kommune_ags)
                 .with_for_update()
             ).all()
-        if not frames or len(frames) != len(pool):
+        if not pool_rahmen or len(pool_rahmen) != len(pool):
             entscheid = _kein_rahmen(conn, a.antragsteller_ags, programm, a.foerderjahr)
             rahmen_cent = gebunden_vorher = 0
         else:
-            rahmen_cent = sum(f.rahmen_cent for f in frames)
-            gebunden_vorher = sum(f.gebunden_cent for f in frames)
+            rahmen_cent = sum(f.rahmen_cent for f in pool_rahmen)
+            gebunden_vorher = sum(f.gebunden_cent for f in pool_rahmen)
             entscheid = domain.decide(a.betrag_cent, rahmen_cent, gebunden_vorher, _schwelle(conn, programm))
         bescheid_id = str(uuid.uuid4())
         parts: dict[str, int] = {}
         if entscheid.bewilligt_cent > 0:
             parts = domain.largest_remainder(
-                entscheid.bewilligt_cent, {f.kommune_ags: f.rahmen_cent - f.gebunden_cent for f in frames}
+                entscheid.bewilligt_cent, {f.kommune_ags: f.rahmen_cent - f.gebunden_cent for f in pool_rahmen}
             )
-            for f in frames:
+            for f in pool_rahmen:
                 if parts[f.kommune_ags] == 0:
                     continue
                 bound = conn.execute(
@@ -485,7 +488,7 @@ class AllocationService:
                     kommune_ags=f.kommune_ags, verteilung_id=f.verteilung_id, rahmen_cent=f.rahmen_cent,
                     frei_vorher_cent=f.rahmen_cent - f.gebunden_cent, gebunden_cent=parts.get(f.kommune_ags, 0),
                 )
-                for f in frames
+                for f in pool_rahmen
             ],
         )
         enqueue(
@@ -497,15 +500,15 @@ class AllocationService:
         return "applied"
 
     def release(self, envelope: Envelope, a: Antrag) -> str:
-        """Give what the Verwendungsnachweis left unspent back to the frames it was bound to."""
+        """Give what the Verwendungsnachweis left unspent back to the Planungsrahmen it was bound to."""
         with self.engine.begin() as conn:
             if not first_delivery(conn, inbox, envelope.event_id):
                 return "duplicate"
-            entscheid = conn.execute(select(bescheid).where(bescheid.c.antrag_id == a.id)).one_or_none()
-            if entscheid is None or a.freigegeben_cent <= 0:
+            erlassen = conn.execute(select(bescheid).where(bescheid.c.antrag_id == a.id)).one_or_none()
+            if erlassen is None or a.freigegeben_cent <= 0:
                 return "ignored"
             rows = conn.execute(
-                select(bindung).where(bindung.c.bescheid_id == entscheid.id).order_by(bindung.c.kommune_ags).with_for_update()
+                select(bindung).where(bindung.c.bescheid_id == erlassen.id).order_by(bindung.c.kommune_ags).with_for_update()
             ).all()
             if any(r.freigegeben_cent for r in rows):
                 return "duplicate"
@@ -577,7 +580,7 @@ class AllocationService:
     # -- reconciliation (operators) ---------------------------------------------------------------
 
     def list_bescheide(self, principal: Principal, r: ListBescheideRequest) -> ListBescheideResponse:
-        """Every Bescheid with what its bindings released again, by id, in pages (`pakt abgleich`)."""
+        """Every Bescheid with what its Bindungen released again, by id, in pages (`pakt abgleich`)."""
         _require_operator(principal)
         size = page_size(r.page_size)
         after = decode_page_token(r.page_token)
@@ -613,7 +616,7 @@ class AllocationService:
 
     def republish(self, principal: Principal, r: RepublishRequest) -> RepublishResponse:
         """Queue the published events about the given Anträge (their Bescheide), or every event
-        (Bescheide and distributions), to be published again."""
+        (Bescheide and Verteilungen), to be published again."""
         _require_operator(principal)
         ids = republish_selection(r.antrag_ids, r.alle, ANTRAG_ID)
         with self.engine.begin() as conn:
@@ -627,11 +630,12 @@ class AllocationService:
         return RepublishResponse(events_queued=queued)
 
 
-def frame_pool(a: Antrag, gebiete: Gebiete) -> list[str]:
+def rahmen_pool(a: Antrag, gebiete: Gebiete) -> list[str]:
     """The Gemeinden whose Planungsrahmen an Antrag draws on, sorted.
 
-    A Gemeinde draws on its own frame and, leading a Kooperation, on its members'; a Stadtkreis on
-    its one city's; a Landkreis on the frames of the Gemeinden that transferred the task to it.
+    A Gemeinde draws on its own Planungsrahmen and, leading a Kooperation, on its members'; a
+    Stadtkreis on its one city's; a Landkreis on the Planungsrahmen of the Gemeinden that transferred
+    the task to it.
     """
     ags = a.antragsteller_ags
     if ags in gebiete.gemeinden:
@@ -667,7 +671,7 @@ def _schwelle(conn: Connection, programm: str) -> int | None:
 
 @dataclass(frozen=True)
 class Eingaben:
-    """Everything one distribution depends on, as in force on a date."""
+    """Everything one Verteilung depends on, as in force on a date."""
 
     programm: str
     foerderjahr: int
@@ -680,7 +684,7 @@ class Eingaben:
 
     @property
     def key(self) -> tuple:
-        """What identifies the inputs: a distribution with the same key need not be recomputed."""
+        """What identifies the inputs: a Verteilung with the same key need not be recomputed."""
         return (
             self.budget.id,
             self.stichtag.id if self.stichtag is not None else None,
@@ -698,7 +702,7 @@ def _in_force(conn: Connection, stand: date) -> dict[tuple, Row]:
 
 
 def _eingaben(conn: Connection, programm: str, foerderjahr: int, stand: date, tranche: str | None = None) -> Eingaben | None:
-    """The inputs of a programme's distribution on a date; None if no budget is in force.
+    """The inputs of a programme's Verteilung on a date; None if no budget is in force.
 
     Without a tranche: the final one once its budget is in force, before that the provisional one.
     Counts: the Erhebung for the tranche's Stichtag (a final one before a provisional one, then the

@@ -39,7 +39,7 @@ parameter = Table(
     Column("erfasst_at", DateTime(timezone=True), nullable=False),
 )
 
-# One computed distribution of a budget over the Kommunen, with the inputs it used.
+# One computed Verteilung of a budget over the Kommunen, with the inputs it used.
 verteilung = Table(
     "verteilung",
     metadata,
@@ -59,7 +59,7 @@ verteilung = Table(
     Column("request_id", String(100), nullable=True, unique=True),
 )
 
-# The frame of every Gemeinde in every distribution ever computed, with the weight it followed.
+# The Planungsrahmen of every Gemeinde in every Verteilung ever computed, with the weight it followed.
 verteilung_rahmen = Table(
     "verteilung_rahmen",
     metadata,
@@ -107,7 +107,7 @@ planungsrahmen = Table(
     CheckConstraint("gebunden_cent >= 0 AND gebunden_cent <= rahmen_cent", name="ck_rahmen_nicht_ueberbunden"),
 )
 
-# Every decision, with its trace; the sum of bewilligt_cent per frame is its gebunden_cent.
+# Every Entscheidung, with its trace; the sum of bewilligt_cent per Planungsrahmen is its gebunden_cent.
 bescheid = Table(
     "bescheid",
     metadata,
@@ -130,7 +130,8 @@ bescheid = Table(
 
 # How a Bescheid's approved amount is bound to the Planungsrahmen of each Kommune in its pool (one
 # row for a single applicant; several for a Kooperation or a Landkreis with Übertragungen), and
-# what the Verwendungsnachweis released again. Per frame, gebunden_cent = sum(gebunden - freigegeben).
+# what the Verwendungsnachweis released again. Per Planungsrahmen,
+# gebunden_cent = sum(gebunden - freigegeben).
 bindung = Table(
     "bindung",
     metadata,

@@ -1,27 +1,28 @@
-"""Umverteilung: the money the frames in force have not bound, pooled and redistributed by the same
-rule the frames follow.
+"""Umverteilung: the money the Planungsrahmen in force have not bound, pooled and distributed again
+by the same rule the Planungsrahmen follow.
 
 For one programme and Förderjahr, with the Planungsrahmen in force (rahmen_i, gebunden_i):
 
     frei_i        = rahmen_i − gebunden_i
     F             = Σ frei_i
-    anteil        = largest remainder of F over the weights of the distribution in force (the
+    anteil        = largest remainder of F over the weights of the Verteilung in force (the
                     `anzahl` of its verteilung_rahmen rows: refugees counted, or population)
     neuer_rahmen_i = gebunden_i + anteil_i
 
-So Σ neuer_rahmen = Σ gebunden + F = Σ rahmen (the budget, to the cent), and no frame drops below
-what is bound in it. A Gemeinde that has bound its whole frame gets room again; one that bound
-nothing ends up where it started or a little lower, as it shares its unspent money with the rest.
+So Σ neuer_rahmen = Σ gebunden + F = Σ rahmen (the budget, to the cent), and no Planungsrahmen
+drops below what is bound in it. A Gemeinde that has bound its whole Planungsrahmen gets room
+again; one that bound nothing ends up where it started or a little lower, as it shares its unspent
+money with the rest.
 
-Applying it makes a new version of the distribution, not of a parameter: the budget, the Stichtag
+Applying it makes a new version of the Verteilung, not of a parameter: the budget, the Stichtag
 and the counts stay as they are, so no parameter row is added. What is new is a `verteilung` row
 with umverteilung = true, who applied it (erfasst_von "rp:<kennung>"), when (berechnet_at), the
 caller's request_id and, in `basis`, the money pooled and the Quelle ("Umverteilung; 1.234,56 €
-frei; <Quelle>"), with the frames in verteilung_rahmen (under the same weights). The frames in
-planungsrahmen then point to it. It carries the input key of the distribution it replaces (budget,
-Stichtag, Erhebung, tranche), so AllocationService.recompute() keeps it in force until a parameter
-version or an Erhebung changes that key; then a regular distribution of the whole budget replaces
-it, refused as usual if a frame would drop below what is bound.
+frei; <Quelle>"), with the Planungsrahmen in verteilung_rahmen (under the same weights). The rows
+of planungsrahmen then point to it. It carries the input key of the Verteilung it replaces (budget,
+Stichtag, Erhebung, Tranche), so AllocationService.recompute() keeps it in force until a parameter
+version or an Erhebung changes that key; then a regular Verteilung of the whole budget replaces
+it, refused as usual if a Planungsrahmen would drop below what is bound.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ _BASIS = re.compile(r"Umverteilung; ([0-9.]+,[0-9]{2}) € frei; (.*)", re.DOTAL
 
 @dataclass(frozen=True)
 class Rechnung:
-    """One Umverteilung computed from the frames in force."""
+    """One Umverteilung computed from the Planungsrahmen in force."""
 
-    verteilung: Row  # the distribution in force
+    verteilung: Row  # the Verteilung in force
     rahmen: dict[str, Row]  # its planungsrahmen rows, by AGS
     anzahlen: dict[str, int]  # the weights it followed
     neu: dict[str, int]  # neuer_rahmen_cent by AGS
@@ -99,10 +100,10 @@ class Umverteilung:
         )
 
     def apply(self, principal: Principal, request: ApplyUmverteilungRequest) -> ApplyUmverteilungResponse:
-        """Store the Umverteilung as the distribution in force, in one transaction.
+        """Store the Umverteilung as the Verteilung in force, in one transaction.
 
-        The frames are locked (SELECT … FOR UPDATE in AGS order, as decide() locks them; on SQLite
-        the transaction's BEGIN IMMEDIATE serialises writers) and the Umverteilung is computed
+        The Planungsrahmen are locked (SELECT … FOR UPDATE in AGS order, as decide() locks them; on
+        SQLite the transaction's BEGIN IMMEDIATE serialises writers) and the Umverteilung is computed
         again from the locked rows, so money bound since a simulation is respected. The same
         request_id again returns the first result; for another programme, year or Quelle it is
         refused.
@@ -117,7 +118,7 @@ class Umverteilung:
                 response = self._apply(conn, principal, request)
         except IntegrityError:
             # The same request_id committed concurrently (for another programme and year: the
-            # frames' locks do not serialise the two).
+            # locks on the Planungsrahmen do not serialise the two).
             earlier = self._earlier(request)
             if earlier is None:
                 raise
@@ -144,7 +145,7 @@ class Umverteilung:
                 "eine Umverteilung änderte keinen Planungsrahmen. Nichts wurde geändert."
             )
         # The weights recorded are the ones used; the key (parameter versions, Erhebung) is that of
-        # the distribution in force.
+        # the Verteilung in force.
         e = dataclasses.replace(e, anzahlen=r.anzahlen, basis=f"{euro(r.frei_gesamt_cent)} frei; {request.quelle}")
         verteilung_id = self.service._store(
             conn, e, budget_cent=sum(row.rahmen_cent for row in r.rahmen.values()), shares=r.neu,
@@ -180,7 +181,8 @@ def _validate(programm: int, foerderjahr: int, request: ApplyUmverteilungRequest
 
 
 def _rechnen(conn: Connection, programm: str, foerderjahr: int, lock: bool) -> Rechnung:
-    """The Umverteilung of the frames in force; with lock, their rows stay locked until commit."""
+    """The Umverteilung of the Planungsrahmen in force; with lock, their rows stay locked until
+    commit."""
     query = (
         select(planungsrahmen)
         .where(planungsrahmen.c.programm == programm, planungsrahmen.c.foerderjahr == foerderjahr)
@@ -215,7 +217,7 @@ def _rechnen(conn: Connection, programm: str, foerderjahr: int, lock: bool) -> R
 
 
 def _check_in_force(conn: Connection, r: Rechnung):
-    """The inputs in force today; refused if the frames no longer follow them."""
+    """The inputs in force today; refused if the Planungsrahmen no longer follow them."""
     v = r.verteilung
     e = _eingaben(conn, v.programm, v.foerderjahr, datetime.now(UTC).date())
     if e is None or e.key != r.key:

@@ -1,4 +1,4 @@
-"""A distribution of one budget over the Gemeinden, and the trace of one Gemeinde's frame, as
+"""A Verteilung of one budget over the Gemeinden, and the trace of one Gemeinde's Planungsrahmen, as
 plain functions: everything the service stores or explains is computed here, without I/O."""
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ class Schritt:
 
 
 def verteilen(budget_cent: int, anzahlen: dict[str, int]) -> dict[str, int]:
-    """Every Gemeinde's frame: the budget by its share of the counts, in cents adding up exactly."""
+    """Every Gemeinde's Planungsrahmen: the budget by its share of the counts, in cents adding up
+    exactly."""
     return largest_remainder(budget_cent, anzahlen)
 
 
 def rechenweg(budget_cent: int, anzahlen: dict[str, int], ags: str) -> Schritt:
-    """How verteilen() arrives at the frame of one Gemeinde."""
+    """How verteilen() arrives at the Planungsrahmen of one Gemeinde."""
     total = sum(anzahlen.values())
     rests = {k: budget_cent * w % total for k, w in anzahlen.items()}
     restcents = budget_cent - sum(budget_cent * w // total for w in anzahlen.values())

@@ -383,7 +383,7 @@ class AntragService:
     # -- the Bescheid from allocation ---------------------------------------------------------
 
     def apply_bescheid(self, envelope: Envelope, bescheid: BescheidErlassen) -> str:
-        """Apply allocation's decision to the Antrag; returns the outcome for metrics."""
+        """Apply allocation's Entscheidung to the Antrag; returns the outcome for metrics."""
         with self.engine.begin() as conn:
             if not first_delivery(conn, inbox, envelope.event_id):
                 return "duplicate"

@@ -1,5 +1,5 @@
-"""The reporting read model (SQLAlchemy Core): the latest state of every Antrag and frame, and of
-every Integrationsplan and goal by pseudonym.
+"""The reporting read model (SQLAlchemy Core): the latest state of every Antrag and Planungsrahmen,
+and of every Integrationsplan and Ziel by pseudonym.
 
 Built only from events, idempotently: replaying the topics from the start gives the same figures.
 """
@@ -26,7 +26,7 @@ antrag_stand = Table(
     Column("rueckforderung_cent", BigInteger, nullable=False),
 )
 
-# The distribution each programme and year currently follows (version: increases with every new one).
+# The Verteilung each programme and year currently follows (version: increases with every new one).
 verteilung_stand = Table(
     "verteilung_stand",
     metadata,

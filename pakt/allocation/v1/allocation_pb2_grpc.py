@@ -26,9 +26,9 @@ if _version_not_supported:
 
 
 class AllocationServiceStub:
-    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and decisions; the system of
+    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and Bescheide; the system of
     record for money committed. Reading is open to every authenticated caller; changing parameters,
-    importing an Erhebung and applying a redistribution is for operators of the Bewilligungsstelle.
+    importing an Erhebung and applying an Umverteilung is for operators of the Bewilligungsstelle.
     """
 
     def __init__(self, channel):
@@ -95,9 +95,9 @@ class AllocationServiceStub:
 
 
 class AllocationServiceServicer:
-    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and decisions; the system of
+    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and Bescheide; the system of
     record for money committed. Reading is open to every authenticated caller; changing parameters,
-    importing an Erhebung and applying a redistribution is for operators of the Bewilligungsstelle.
+    importing an Erhebung and applying an Umverteilung is for operators of the Bewilligungsstelle.
     """
 
     def GetPlanungsrahmen(self, request, context):
@@ -113,7 +113,7 @@ class AllocationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExplainPlanungsrahmen(self, request, context):
-        """How a Kommune's frame is computed, now or as of a past date: inputs, parameter versions,
+        """How a Kommune's Planungsrahmen is computed, now or as of a past date: inputs, parameter versions,
         formula and rounding.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -121,7 +121,7 @@ class AllocationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CompareVerteilungen(self, request, context):
-        """Provisional against final distribution (Nachverteilung), per Kommune.
+        """Provisional against final Verteilung (Nachverteilung), per Kommune.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -149,7 +149,8 @@ class AllocationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SimulateUmverteilung(self, request, context):
-        """Redistribution of unspent frames by the same rule: simulate, then apply as a new version.
+        """Umverteilung of the money the Planungsrahmen have not bound, by the same rule: simulate, then
+        apply as a new version.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -173,7 +174,7 @@ class AllocationServiceServicer:
 
     def Republish(self, request, context):
         """Queues the already published events about the given Anträge (their Bescheide; allocation's
-        events are keyed by Antrag id) or every event (Bescheide and distributions) to be published
+        events are keyed by Antrag id) or every event (Bescheide and Verteilungen) to be published
         again, in their order. Consumers are idempotent. Safe to repeat; takes no request_id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -247,9 +248,9 @@ def add_AllocationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AllocationService:
-    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and decisions; the system of
+    """"Geld folgt Flüchtling": budgets, refugee counts, Planungsrahmen and Bescheide; the system of
     record for money committed. Reading is open to every authenticated caller; changing parameters,
-    importing an Erhebung and applying a redistribution is for operators of the Bewilligungsstelle.
+    importing an Erhebung and applying an Umverteilung is for operators of the Bewilligungsstelle.
     """
 
     @staticmethod

@@ -167,7 +167,7 @@ class AntragServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RequestMittelabruf(self, request, context):
-        """Requests a draw-down against the Bescheid; all draw-downs together never exceed bewilligt_cent.
+        """Requests a Mittelabruf against the Bescheid; all Mittelabrufe together never exceed bewilligt_cent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,4 +1,4 @@
-"""Parameters, distributions, Planungsrahmen, Bescheide, inbox and outbox.
+"""Parameters, Verteilungen, Planungsrahmen, Bescheide, inbox and outbox.
 
 Revision ID: 0001
 Revises:

@@ -1,4 +1,5 @@
-"""Bindings of Bescheide to the frames of their pool, and releases after the Verwendungsnachweis.
+"""Bindungen of Bescheide to the Planungsrahmen of their pool, and Freigaben after the
+Verwendungsnachweis.
 
 Revision ID: 0002
 Revises: 0001
@@ -24,7 +25,7 @@ def upgrade() -> None:
         sa.Column("freigegeben_cent", sa.BigInteger, nullable=False),
         sa.CheckConstraint("freigegeben_cent >= 0 AND freigegeben_cent <= gebunden_cent", name="ck_bindung_freigabe"),
     )
-    # Bescheide of revision 0001 bound their whole amount to the applicant's own frame.
+    # Bescheide of revision 0001 bound their whole amount to the applicant's own Planungsrahmen.
     op.execute(
         "INSERT INTO bindung (bescheid_id, kommune_ags, programm, foerderjahr, gebunden_cent, freigegeben_cent) "
         "SELECT id, rahmen_ags, programm, foerderjahr, bewilligt_cent, 0 FROM bescheid "

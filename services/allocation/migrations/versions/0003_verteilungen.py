@@ -1,5 +1,5 @@
-"""Tranches and Stichtage as parameters, Erhebungen (refugee counts), and the frames of every
-distribution kept for audit.
+"""Tranchen and Stichtage as parameters, Erhebungen (refugee counts), and the Planungsrahmen of
+every Verteilung kept for audit.
 
 Budget rows of earlier revisions are final-tranche budgets.
 
@@ -29,7 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("tranche", sa.String(30), nullable=False, server_default="TRANCHE_ENDGUELTIG"))
         batch.add_column(sa.Column("stichtag_parameter_id", sa.Integer, nullable=True))
         batch.add_column(sa.Column("erhebung_id", sa.String(36), nullable=True))
-        # A redistribution of unspent money (Umverteilung) rather than a distribution of a budget.
+        # An Umverteilung of unspent money rather than a Verteilung of a budget.
         batch.add_column(sa.Column("umverteilung", sa.Boolean, nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("erfasst_von", sa.String(80), nullable=False, server_default="system"))
         batch.add_column(sa.Column("request_id", sa.String(100), nullable=True))
@@ -66,4 +66,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0003 is not reversible: Erhebungen and distribution history would be lost")
+    raise NotImplementedError("0003 is not reversible: Erhebungen and Verteilung history would be lost")

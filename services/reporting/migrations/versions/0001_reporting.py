@@ -1,4 +1,4 @@
-"""The read model: Antrag states, distributions, frames and the aggregation's position.
+"""The read model: Antrag states, Verteilungen, Planungsrahmen and the aggregation's position.
 
 Revision ID: 0001
 Revises:
