@@ -1,5 +1,5 @@
 """The Bewilligungsstelle's view of the money through the CLI against the running system:
-explained frames, the Nachverteilung, an Erhebung rejected whole or applied, and parameters."""
+explained Planungsrahmen, the Nachverteilung, an Erhebung rejected whole or applied, and parameters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pakt.referenzdaten import gebiete
 IM = ["--programm", "integrationsmanagement"]
 
 
-def test_a_frame_is_explained_step_by_step_as_of_any_date(cli):
+def test_a_planungsrahmen_is_explained_step_by_step_as_of_any_date(cli):
     today = cli.json("planungsrahmen", "explain", "08111000", *IM, "--jahr", "2017")
     assert today["tranche"] == "TRANCHE_ENDGUELTIG" and today["budget"]["betrag_cent"] == 58_000_000_00
     assert "Rang" in today["erlaeuterung"]
@@ -18,7 +18,7 @@ def test_a_frame_is_explained_step_by_step_as_of_any_date(cli):
     assert "58.000.000,00 €" in text
 
 
-def test_nachverteilung_compares_provisional_and_final_frames(cli):
+def test_nachverteilung_compares_provisional_and_final_planungsrahmen(cli):
     vergleich = cli.json("verteilung", "vergleich", *IM, "--jahr", "2017")
     assert sum(k["vorlaeufig_cent"] for k in vergleich["kommunen"]) == 35_000_000_00
     assert sum(k["endgueltig_cent"] for k in vergleich["kommunen"]) == 58_000_000_00
@@ -26,8 +26,8 @@ def test_nachverteilung_compares_provisional_and_final_frames(cli):
 
 
 def test_an_erhebung_with_one_bad_line_is_rejected_whole_then_a_good_one_applies(cli, tmp_path):
-    # Counts for the provisional tranche's Stichtag: the frames in force (final tranche) stay as
-    # they are for the other tests; the provisional distribution follows the counts.
+    # Counts for the provisional Tranche's Stichtag: the Planungsrahmen in force (final Tranche) stay as
+    # they are for the other tests; the provisional Verteilung follows the counts.
     ags = sorted(gebiete().gemeinden)
     lines = ["ags;anzahl"] + [f"{a};{max(1, gebiete().gemeinden[a].population // 100)}" for a in ags]
     bad = list(lines)

@@ -1,6 +1,6 @@
 """Crash test: 1,000 Anträge in a burst, the allocation worker killed with SIGKILL in the middle of
 it and restarted (and killed once more while it works off its backlog). Afterwards every Antrag is
-decided exactly once, no Planungsrahmen is over-committed, every frame's binding traces to its
+decided exactly once, no Planungsrahmen is over-committed, every Planungsrahmen's Bindung traces to its
 Bescheide, and antrag applied each Bescheid once. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ KILL_AFTER = 300  # completed Prüfungen before the kill
 DOWN_S = 3  # how long allocation stays dead while the burst goes on
 CATCH_UP = 50  # Anträge the restarted allocation decides before it is killed again
 DECIDED_TIMEOUT_S = 180
-FRAMES = [
+RAHMEN = [
     (programm, jahr)
     for programm in ("PROGRAMM_INTEGRATIONSMANAGEMENT", "PROGRAMM_JUNGE_FLUECHTLINGE", "PROGRAMM_SPRACHERWERB", "PROGRAMM_EHRENAMT")
     for jahr in (2017, 2018)
 ]
-# Kreise whose Gemeinden other end-to-end tests on the same stack use: their frames, Übertragungen,
+# Kreise whose Gemeinden other end-to-end tests on the same stack use: their Planungsrahmen, Übertragungen,
 # Kooperationen and report rows must not move under them.
 RESERVED_KREISE = {"08111", "08116", "08121", "08125", "08126", "08425"}
 S = pb.AntragStatus
@@ -74,7 +74,7 @@ def test_allocation_killed_mid_burst_decides_every_antrag_exactly_once(any_stack
         print(f"\n{crash}; sent in {sent - started:.1f} s, all decided {time.monotonic() - sent:.1f} s later")
         # The kill fell into the burst: allocation had decided some Anträge, not yet all.
         assert crash.completed_at_kill < ANTRAEGE and 0 < crash.decided_at_kill < ANTRAEGE, crash
-        _assert_decided_once_within_frames(stack, db, ids)
+        _assert_decided_once_within_planungsrahmen(stack, db, ids)
     finally:
         db.dispose()
 
@@ -89,9 +89,9 @@ def _free_cent(db) -> dict[tuple[str, str, int], int]:
 
 
 def _plan(free: dict[tuple[str, str, int], int]) -> list[pb.SubmitAntragRequest]:
-    """1,000 valid Anträge, shuffled: 30 frames contested by 8 Anträge of 30 % each (3 approved, 1
-    partially, 4 rejected as exhausted), 20 far above their frame, the rest small and spread over
-    300 Gemeinden (small Gemeinden applying for Integrationsmanagement are below the threshold)."""
+    """1,000 valid Anträge, shuffled: 30 Planungsrahmen contested by 8 Anträge of 30 % each (3 approved, 1
+    partially, 4 rejected as exhausted), 20 far above their Planungsrahmen, the rest small and spread over
+    300 Gemeinden (small Gemeinden applying for Integrationsmanagement are below the Schwellenwert)."""
     rng = random.Random(2017)
     g = gebiete()
     eligible = sorted((a for a, gem in g.gemeinden.items() if gem.kreis_ags not in RESERVED_KREISE))
@@ -99,14 +99,14 @@ def _plan(free: dict[tuple[str, str, int], int]) -> list[pb.SubmitAntragRequest]
     spread = rng.sample(eligible, 300)
     plan = []
     for i, ags in enumerate(largest):
-        programm, jahr = FRAMES[i % len(FRAMES)]
+        programm, jahr = RAHMEN[i % len(RAHMEN)]
         plan += [(ags, programm, jahr, free[ags, programm, jahr] * 3 // 10 + 1)] * 8
     for ags in rng.sample(eligible, 20):
-        programm, jahr = rng.choice(FRAMES)
+        programm, jahr = rng.choice(RAHMEN)
         betrag = min(2 * free[ags, programm, jahr] + 1, programme()[programm].hoechstbetrag_cent)
         plan.append((ags, programm, jahr, betrag))
     while len(plan) < ANTRAEGE:
-        ags, (programm, jahr) = rng.choice(spread), rng.choice(FRAMES)
+        ags, (programm, jahr) = rng.choice(spread), rng.choice(RAHMEN)
         plan.append((ags, programm, jahr, max(1_00, free[ags, programm, jahr] // 5)))
     rng.shuffle(plan)
     return [
@@ -246,14 +246,14 @@ def _list(api, **filters) -> list[pb.Antrag]:
             return antraege
 
 
-def _assert_decided_once_within_frames(stack, db, ids: list[str]) -> None:
+def _assert_decided_once_within_planungsrahmen(stack, db, ids: list[str]) -> None:
     f = planungsrahmen.c
     with db.connect() as conn:
         bescheide = conn.execute(
             select(bescheid.c.id, bescheid.c.antrag_id, bescheid.c.entscheidung, bescheid.c.bewilligt_cent)
         ).all()
         bindungen = conn.execute(select(bindung)).all()
-        frames = conn.execute(select(f.kommune_ags, f.programm, f.foerderjahr, f.rahmen_cent, f.gebunden_cent)).all()
+        rahmen = conn.execute(select(f.kommune_ags, f.programm, f.foerderjahr, f.rahmen_cent, f.gebunden_cent)).all()
 
     # Exactly one Bescheid per Antrag.
     per_antrag = Counter(b.antrag_id for b in bescheide)
@@ -261,15 +261,15 @@ def _assert_decided_once_within_frames(stack, db, ids: list[str]) -> None:
     missing = [a for a in ids if a not in per_antrag]
     assert not missing, f"{len(missing)} Anträge without a Bescheid, e.g. {missing[:3]}"
 
-    # Every frame within its limit, and bound exactly by the Bescheide that bind it.
+    # Every Planungsrahmen within its limit, and bound exactly by the Bescheide that bind it.
     bound: dict[tuple, int] = defaultdict(int)
     by_bescheid: dict[str, int] = defaultdict(int)
     for b in bindungen:
         bound[b.kommune_ags, b.programm, b.foerderjahr] += b.gebunden_cent - b.freigegeben_cent
         by_bescheid[b.bescheid_id] += b.gebunden_cent
-    over = [r for r in frames if not 0 <= r.gebunden_cent <= r.rahmen_cent]
+    over = [r for r in rahmen if not 0 <= r.gebunden_cent <= r.rahmen_cent]
     assert not over, f"Planungsrahmen over-committed: {over[:3]}"
-    gebunden = {(r.kommune_ags, r.programm, r.foerderjahr): r.gebunden_cent for r in frames}
+    gebunden = {(r.kommune_ags, r.programm, r.foerderjahr): r.gebunden_cent for r in rahmen}
     untraced = {k: (v, bound[k]) for k, v in gebunden.items() if v != bound[k]}
     assert not untraced, f"{len(untraced)} frames whose gebunden_cent is not the sum of their Bindungen: {untraced}"
     assert set(bound) <= set(gebunden), f"Bindungen without a frame: {set(bound) - set(gebunden)}"
@@ -298,7 +298,7 @@ def _assert_decided_once_within_frames(stack, db, ids: list[str]) -> None:
             for antrag_id in ids
         }
     assert set(beschieden.values()) == {1}, {a: n for a, n in beschieden.items() if n != 1}
-    # The burst exhausted frames: full, partial and rejected decisions all occurred.
+    # The burst exhausted Planungsrahmen: full, partial and rejected Entscheidungen all occurred.
     outcomes = Counter(S.Name(a.status) for a in antraege.values())
     print(f"outcomes: {dict(outcomes)}")
     assert set(outcomes) == {S.Name(s) for s in DECIDED}, outcomes

@@ -1,6 +1,6 @@
 """The life of an Antrag through the CLI against the running system: a single, a joint and a
 delegated Antrag from submission to Verwendungsnachweis, decided by allocation against the real
-Planungsrahmen, with the released money back in the frames. On SQLite and on PostgreSQL."""
+Planungsrahmen, with the released money back in the Planungsrahmen. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def cli(any_stack) -> Cli:
 FRIST = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
 
 
-def frame(stack, ags: str, jahr: int) -> dict:
+def planungsrahmen(stack, ags: str, jahr: int) -> dict:
     """The Integrationsmanagement Planungsrahmen of a Gemeinde, from the allocation service."""
     with service_channel(stack, "allocation", RP) as channel:
         reply = allocation_pb2_grpc.AllocationServiceStub(channel).GetPlanungsrahmen(
@@ -40,9 +40,9 @@ def draw_pay_and_prove(cli, ags: str, antrag_id: str, abruf_cent: int, verwendet
     )
 
 
-def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, any_stack, tmp_path):
+def test_single_antrag_lifecycle_returns_unspent_money_to_the_planungsrahmen(cli, any_stack, tmp_path):
     ags = "08121000"  # Heilbronn, Stadtkreis city
-    before = frame(any_stack, ags, 2018)
+    before = planungsrahmen(any_stack, ags, 2018)
     antrag = cli.submit(tmp_path, full_request(ags, 2018, 90_000_00))
     cli.json("--as", RP, "antrag", "pruefen", antrag["id"])
     asked = cli.json("--as", RP, "antrag", "nachfordern", antrag["id"], "--text", "Stellenplan fehlt", "--frist", FRIST)
@@ -51,13 +51,13 @@ def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, any_sta
     assert cli.json("--as", RP, "antrag", "freigeben", antrag["id"])["status"] == "ANTRAG_STATUS_ENTSCHEIDUNGSREIF"
     decided = eventually(lambda: (a := cli.json("antrag", "get", antrag["id"]))["status"] == "ANTRAG_STATUS_BEWILLIGT" and a)
     assert decided["bewilligt_cent"] == 90_000_00
-    assert eventually(lambda: frame(any_stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 90_000_00)
+    assert eventually(lambda: planungsrahmen(any_stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 90_000_00)
 
     done = draw_pay_and_prove(cli, ags, antrag["id"], abruf_cent=80_000_00, verwendet_cent=75_000_00)
     assert done["status"] == "ANTRAG_STATUS_ABGESCHLOSSEN"
     assert (done["rueckforderung_cent"], done["freigegeben_cent"]) == (5_000_00, 15_000_00)
-    # Allocation releases what was not spent: the frame keeps exactly the 75,000 € spent.
-    assert eventually(lambda: frame(any_stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 75_000_00)
+    # Allocation releases what was not spent: the Planungsrahmen keeps exactly the 75,000 € spent.
+    assert eventually(lambda: planungsrahmen(any_stack, ags, 2018)["gebunden_cent"] - before["gebunden_cent"] == 75_000_00)
 
     history = cli.json("--as", ags, "antrag", "history", antrag["id"])
     assert [h["schritt"] for h in history] == [
@@ -71,12 +71,12 @@ def test_single_antrag_lifecycle_returns_unspent_money_to_the_frame(cli, any_sta
 
 
 def test_joint_antrag_draws_on_the_pool_of_its_members(cli, any_stack, tmp_path):
-    # Köngen leads Unterensingen and Oberboihingen (Landkreis Esslingen): none of their frames
-    # reaches the 51,000 € threshold alone, their pool does.
+    # Köngen leads Unterensingen and Oberboihingen (Landkreis Esslingen): none of their Planungsrahmen
+    # reaches the 51,000 € Schwellenwert alone, their pool does.
     lead, members = "08116035", ["08116068", "08116050"]
-    frames = {ags: frame(any_stack, ags, 2018) for ags in [lead, *members]}
-    assert all(f["rahmen_cent"] < 51_000_00 for f in frames.values())
-    pool = sum(f["rahmen_cent"] - f["gebunden_cent"] for f in frames.values())
+    rahmen = {ags: planungsrahmen(any_stack, ags, 2018) for ags in [lead, *members]}
+    assert all(f["rahmen_cent"] < 51_000_00 for f in rahmen.values())
+    pool = sum(f["rahmen_cent"] - f["gebunden_cent"] for f in rahmen.values())
     request = full_request(lead, 2018, pool - 1_00, mitglieder=[
         {"ags": members[0], "anteil_prozent": 30}, {"ags": members[1], "anteil_prozent": 30},
     ])
@@ -91,7 +91,7 @@ def test_joint_antrag_draws_on_the_pool_of_its_members(cli, any_stack, tmp_path)
 
     decided = decide(cli, antrag["id"])
     assert decided["status"] == "ANTRAG_STATUS_BEWILLIGT"
-    bound = {ags: frame(any_stack, ags, 2018)["gebunden_cent"] - frames[ags]["gebunden_cent"] for ags in frames}
+    bound = {ags: planungsrahmen(any_stack, ags, 2018)["gebunden_cent"] - rahmen[ags]["gebunden_cent"] for ags in rahmen}
     assert sum(bound.values()) == pool - 1_00 and all(v > 0 for v in bound.values())
 
     done = draw_pay_and_prove(cli, lead, antrag["id"], abruf_cent=pool - 1_00, verwendet_cent=pool - 1_00)

@@ -98,7 +98,7 @@ def test_report_lists_all_44_kreise_and_4_programmes_with_full_budgets(cli):
     kreise = eventually(lambda: (rows := cli.json("report", "utilisation", "--by", "landkreis")) and
                         sum(r["planungsrahmen_cent"] for r in rows) and rows)
     assert len(kreise) == 44
-    # The frames of all Kreise add up exactly to the seeded budgets: 2 x 58 M€ + 6 x 4 M€.
+    # The Planungsrahmen of all Kreise add up exactly to the seeded budgets: 2 x 58 M€ + 6 x 4 M€.
     assert sum(r["planungsrahmen_cent"] for r in kreise) == 140_000_000_00
     programme = cli.json("report", "utilisation", "--by", "programm", "--jahr", "2017")
     assert {r["key"]: r["planungsrahmen_cent"] for r in programme} == {
@@ -128,16 +128,16 @@ def test_submitted_antrag_is_decided_and_reported_to_the_cent(cli, tmp_path):
     assert after["antraege"] - before["antraege"] == 1
 
 
-def test_antrag_above_the_frame_is_partially_approved_up_to_what_is_left(cli, stack, tmp_path):
+def test_antrag_above_the_planungsrahmen_is_partially_approved_up_to_what_is_left(cli, stack, tmp_path):
     with service_channel(stack, "allocation") as channel:
-        frame = allocation_pb2_grpc.AllocationServiceStub(channel).GetPlanungsrahmen(
+        rahmen = allocation_pb2_grpc.AllocationServiceStub(channel).GetPlanungsrahmen(
             allocation_pb2.GetPlanungsrahmenRequest(
                 kommune_ags=KUENZELSAU, programm=1, foerderjahr=2018
             ),
             timeout=5,
         ).planungsrahmen
-    rest = frame.rahmen_cent - frame.gebunden_cent
-    assert rest > 5_100_000  # above the 51,000 € threshold, so the Gemeinde may apply alone
+    rest = rahmen.rahmen_cent - rahmen.gebunden_cent
+    assert rest > 5_100_000  # above the 51,000 € Schwellenwert, so the Gemeinde may apply alone
 
     antrag = cli.submit(tmp_path, _request(KUENZELSAU, "PROGRAMM_INTEGRATIONSMANAGEMENT", 2018, rest + 1_00))
     decided = decide(cli, antrag["id"])
@@ -148,8 +148,8 @@ def test_antrag_above_the_frame_is_partially_approved_up_to_what_is_left(cli, st
     assert decide(cli, second["id"])["status"] == "ANTRAG_STATUS_ABGELEHNT"
 
 
-def test_small_gemeinde_below_threshold_is_rejected_with_its_options(cli, tmp_path):
-    # Großbettlingen (4,248 inhabitants): an IM frame of about 22,000 €, below 51,000 €.
+def test_small_gemeinde_below_schwellenwert_is_rejected_with_its_options(cli, tmp_path):
+    # Großbettlingen (4,248 inhabitants): an IM Planungsrahmen of about 22,000 €, below 51,000 €.
     antrag = cli.submit(tmp_path, _request("08116022", "PROGRAMM_INTEGRATIONSMANAGEMENT", 2017, 1_000_000))
     decided = decide(cli, antrag["id"])
     assert decided["status"] == "ANTRAG_STATUS_ABGELEHNT"

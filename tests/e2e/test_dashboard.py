@@ -50,7 +50,7 @@ def test_dashboard_shows_every_kreis_and_the_reported_figures(stack, cli, browse
     page.goto(stack.dashboard_url)
     table_row = page.locator("tr", has_text="08425")
     table_row.wait_for(timeout=45_000)
-    # The Kreis row shows name, frame and approved sum exactly as reported, in German format.
+    # The Kreis row shows name, Planungsrahmen and approved sum exactly as reported, in German format.
     eventually(lambda: euro(row["bewilligt_cent"]) in table_row.inner_text(), timeout_s=20)
     text = table_row.inner_text()
     assert "Alb-Donau-Kreis" in text

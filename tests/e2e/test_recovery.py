@@ -151,7 +151,7 @@ def test_crashes_and_an_empty_broker_strand_nothing(tmp_path, backend):
 
 
 def _requests(count: int, seed: int) -> list[dict]:
-    """Anträge of 40 Gemeinden of three Kreise, over three programmes, some above their frame."""
+    """Anträge of 40 Gemeinden of three Kreise, over three programmes, some above their Planungsrahmen."""
     rng = random.Random(seed)
     g = gebiete()
     gemeinden = sorted(a for a, gem in g.gemeinden.items() if gem.kreis_ags in {"08115", "08117", "08119"})[:40]

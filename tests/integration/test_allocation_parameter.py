@@ -1,6 +1,6 @@
 """Versioned parameters on a real database (SQLite and PostgreSQL): who may set them, what a new
-version recomputes now or only from its date, how a frame is explained as of a date, and the
-provisional against the final distribution (Nachverteilung)."""
+version recomputes now or only from its date, how a Planungsrahmen is explained as of a date, and the
+provisional against the final Verteilung (Nachverteilung)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _budget(betrag_cent: int, gueltig_ab: str, jahr: int = 2018, request_id: str
     )
 
 
-def _frames(service, jahr: int) -> dict[str, int]:
+def _planungsrahmen(service, jahr: int) -> dict[str, int]:
     with service.engine.connect() as conn:
         return dict(
             conn.execute(
@@ -83,25 +83,25 @@ def test_only_an_operator_sets_parameters(service):
     assert len(service.list_parameter(0, 0, 0)) == 13
 
 
-def test_a_budget_version_in_force_recomputes_the_frames(service):
+def test_a_budget_version_in_force_recomputes_the_planungsrahmen(service):
     reply = service.set_parameter(RP, _budget(60_000_000_00, "2018-01-01"))
     assert reply.parameter.erfasst_von == "rp:haushalt" and reply.parameter.id
     assert reply.parameter.betrag_cent == 60_000_000_00 and reply.parameter.gueltig_ab == "2018-01-01"
     assert len(reply.verteilung_ids) == 1
-    frames = _frames(service, 2018)
-    assert sum(frames.values()) == 60_000_000_00
-    assert frames == largest_remainder(60_000_000_00, _population())
+    rahmen = _planungsrahmen(service, 2018)
+    assert sum(rahmen.values()) == 60_000_000_00
+    assert rahmen == largest_remainder(60_000_000_00, _population())
     assert service.get_planungsrahmen(STUTTGART, IM, 2018).verteilung_id == reply.verteilung_ids[0]
-    assert sum(_frames(service, 2017).values()) == 58_000_000_00  # the other year is untouched
+    assert sum(_planungsrahmen(service, 2017).values()) == 58_000_000_00  # the other year is untouched
     assert service.list_parameter(ParameterArt.PARAMETER_ART_BUDGET, IM, 2018)[-1] == reply.parameter
     assert service.ensure_verteilungen() == 0
 
 
 def test_a_future_version_changes_nothing_now_but_explains_its_date(service):
-    before = _frames(service, 2018)
+    before = _planungsrahmen(service, 2018)
     reply = service.set_parameter(RP, _budget(70_000_000_00, "2099-01-01"))
     assert list(reply.verteilung_ids) == []
-    assert _frames(service, 2018) == before
+    assert _planungsrahmen(service, 2018) == before
     heute = service.explain(STUTTGART, IM, 2018, "", 0)
     assert heute.budget.betrag_cent == 58_000_000_00 and heute.rahmen_cent == before[STUTTGART]
     dann = service.explain(STUTTGART, IM, 2018, "2099-01-02", 0)
@@ -118,7 +118,7 @@ def test_explain_as_of_july_2017_uses_the_provisional_tranche(service):
     endg = service.explain(STUTTGART, IM, 2017, "", 0)
     assert endg.tranche == Tranche.TRANCHE_ENDGUELTIG and endg.budget.betrag_cent == 58_000_000_00
     assert endg.stichtag.stichtag == "2017-06-30"
-    # Asked for explicitly, the provisional tranche is explained today as well.
+    # Asked for explicitly, the provisional Tranche is explained today as well.
     assert service.explain(STUTTGART, IM, 2017, "", Tranche.TRANCHE_VORLAEUFIG).rahmen_cent == vorl.rahmen_cent
     # Before any budget was in force there is nothing to explain.
     with pytest.raises(NotFound):
@@ -126,7 +126,7 @@ def test_explain_as_of_july_2017_uses_the_provisional_tranche(service):
 
 
 @pytest.mark.parametrize("ags", [STUTTGART, BOEBLINGEN, BOELLEN, EMERINGEN])
-def test_explain_gives_the_frame_in_force_and_its_rank(service, ags):
+def test_explain_gives_the_planungsrahmen_in_force_and_its_rank(service, ags):
     r = service.explain(ags, IM, 2017, "", 0)
     assert r.rahmen_cent == service.get_planungsrahmen(ags, IM, 2017).rahmen_cent
     assert r.anzahl == gebiete().gemeinden[ags].population and r.anzahl_gesamt == sum(_population().values())
@@ -194,17 +194,17 @@ def test_the_same_request_id_sets_once(service):
 
 
 def test_a_budget_below_what_is_bound_is_refused_whole(service):
-    frame = service.get_planungsrahmen(STUTTGART, IM, 2018).rahmen_cent
-    a = Antrag(id=str(uuid.uuid4()), antragsteller_ags=STUTTGART, programm=IM, foerderjahr=2018, betrag_cent=frame, version=3)
+    rahmen = service.get_planungsrahmen(STUTTGART, IM, 2018).rahmen_cent
+    a = Antrag(id=str(uuid.uuid4()), antragsteller_ags=STUTTGART, programm=IM, foerderjahr=2018, betrag_cent=rahmen, version=3)
     env = events.wrap(
         AntragFortgeschrieben(antrag=a, schritt=SCHRITT_PRUEFUNG_ABGESCHLOSSEN),
         aggregate_type="antrag", aggregate_key=a.id, aggregate_version=3, producer="antrag",
     )
     service.decide(env, a)
-    before = _frames(service, 2018)
+    before = _planungsrahmen(service, 2018)
     with pytest.raises(FailedPrecondition, match=STUTTGART):
         service.set_parameter(RP, _budget(50_000_000_00, "2018-01-01"))
-    assert _frames(service, 2018) == before
+    assert _planungsrahmen(service, 2018) == before
     assert len(service.list_parameter(0, 0, 0)) == 13  # the version is not recorded either
 
 
@@ -216,11 +216,11 @@ def test_compare_provisional_and_final(service):
     assert sum(k.vorlaeufig_cent for k in reply.kommunen) == 35_000_000_00
     assert sum(k.endgueltig_cent for k in reply.kommunen) == 58_000_000_00
     assert all(k.differenz_cent == k.endgueltig_cent - k.vorlaeufig_cent for k in reply.kommunen)
-    frames = _frames(service, 2017)
-    assert {k.kommune_ags: k.endgueltig_cent for k in reply.kommunen} == frames  # the final one is in force
+    rahmen = _planungsrahmen(service, 2017)
+    assert {k.kommune_ags: k.endgueltig_cent for k in reply.kommunen} == rahmen  # the final one is in force
     kreis = service.compare(IM, 2017, "08115")
     assert {k.kreis_ags for k in kreis.kommunen} == {"08115"} and BOEBLINGEN in {k.kommune_ags for k in kreis.kommunen}
     with pytest.raises(InvalidArgument):
         service.compare(IM, 2017, "99999")
     with pytest.raises(FailedPrecondition):
-        service.compare(IM, 2018, "")  # 2018 has no provisional tranche
+        service.compare(IM, 2018, "")  # 2018 has no provisional Tranche

@@ -41,7 +41,7 @@ def _event(antrag: Antrag, schritt: int) -> events.Event:
 
 
 def _play(service: AllocationService, seed: int = 7) -> list[events.Event]:
-    """Anträge of many Gemeinden (some competing for one frame, some joint) decided, and for every
+    """Anträge of many Gemeinden (some competing for one Planungsrahmen, some joint) decided, and for every
     third a proof of use releasing part of what was approved; returns the events in order."""
     rng = random.Random(seed)
     esslingen = sorted(a for a, g in gebiete().gemeinden.items() if g.kreis_ags == "08116")
@@ -68,9 +68,9 @@ def _play(service: AllocationService, seed: int = 7) -> list[events.Event]:
 
 def _state(service: AllocationService) -> dict:
     with service.engine.connect() as conn:
-        frames = sorted(tuple(r) for r in conn.execute(select(planungsrahmen.c.kommune_ags, planungsrahmen.c.programm,
+        rahmen = sorted(tuple(r) for r in conn.execute(select(planungsrahmen.c.kommune_ags, planungsrahmen.c.programm,
                                                                  planungsrahmen.c.foerderjahr, planungsrahmen.c.gebunden_cent)))
-        decisions = sorted(tuple(r) for r in conn.execute(select(bescheid.c.antrag_id, bescheid.c.entscheidung,
+        bescheide = sorted(tuple(r) for r in conn.execute(select(bescheid.c.antrag_id, bescheid.c.entscheidung,
                                                                     bescheid.c.bewilligt_cent, bescheid.c.gebunden_vorher_cent)))
         bound = sorted(
             tuple(r) for r in conn.execute(
@@ -78,7 +78,7 @@ def _state(service: AllocationService) -> dict:
                 .join(bescheid, bescheid.c.id == bindung.c.bescheid_id)
             )
         )
-    return {"frames": frames, "decisions": decisions, "bound": bound}
+    return {"planungsrahmen": rahmen, "bescheide": bescheide, "bound": bound}
 
 
 def test_replaying_every_antrag_event_twice_leaves_identical_state(service):
@@ -94,7 +94,7 @@ def test_replaying_every_antrag_event_twice_leaves_identical_state(service):
 
 
 def test_replayed_history_gives_the_same_state_in_a_fresh_database(service, tmp_path):
-    """Decisions depend on the events and their order only: a second database reaches the same state."""
+    """Entscheidungen depend on the events and their order only: a second database reaches the same state."""
     history = _play(service, seed=11)
     with migrated_engine(f"sqlite:///{tmp_path}/second.db", MIGRATIONS) as engine:
         second = AllocationService(engine)
@@ -108,12 +108,12 @@ def test_replayed_history_gives_the_same_state_in_a_fresh_database(service, tmp_
 def test_the_invariant_holds_after_the_history(service):
     _play(service, seed=3)
     with service.engine.connect() as conn:
-        frames = conn.execute(select(planungsrahmen)).all()
+        rahmen = conn.execute(select(planungsrahmen)).all()
         bound = conn.execute(select(bindung)).all()
     per_frame: dict[tuple, int] = {}
     for b in bound:
         key = (b.kommune_ags, b.programm, b.foerderjahr)
         per_frame[key] = per_frame.get(key, 0) + b.gebunden_cent - b.freigegeben_cent
-    for f in frames:
+    for f in rahmen:
         assert 0 <= f.gebunden_cent <= f.rahmen_cent
         assert f.gebunden_cent == per_frame.get((f.kommune_ags, f.programm, f.foerderjahr), 0)

@@ -1,4 +1,4 @@
-"""The allocation service layer on a real database (SQLite and PostgreSQL): frames add up to
+"""The allocation service layer on a real database (SQLite and PostgreSQL): Planungsrahmen add up to
 the budgets, each Antrag is decided once, and the database refuses over-commitment."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _nachweis(a: Antrag, freigegeben_cent: int):
     return events.wrap(payload, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=9, producer="antrag"), done
 
 
-def test_frames_add_up_exactly_to_each_budget(service):
+def test_planungsrahmen_add_up_exactly_to_each_budget(service):
     with service.engine.connect() as conn:
         sums = dict(
             ((p, j), s)
@@ -61,9 +61,9 @@ def test_frames_add_up_exactly_to_each_budget(service):
     assert service.ensure_verteilungen() == 0
 
 
-def test_decisions_never_commit_more_than_the_frame(service):
-    frame = service.get_planungsrahmen("08111000", IM, 2017)
-    amounts = [frame.rahmen_cent - 5_00, 3_00, 7_00, 1_00]
+def test_entscheidungen_never_commit_more_than_the_planungsrahmen(service):
+    rahmen = service.get_planungsrahmen("08111000", IM, 2017)
+    amounts = [rahmen.rahmen_cent - 5_00, 3_00, 7_00, 1_00]
     ids = []
     for betrag in amounts:
         env, payload = _entscheidungsreif("08111000", betrag)
@@ -76,7 +76,7 @@ def test_decisions_never_commit_more_than_the_frame(service):
         committed = conn.execute(select(func.sum(bescheid.c.bewilligt_cent))).scalar_one()
     assert committed == after.gebunden_cent  # every committed cent traces to a Bescheid
     assert [(rows[i].entscheidung, rows[i].bewilligt_cent) for i in ids] == [
-        ("ENTSCHEIDUNG_BEWILLIGT", frame.rahmen_cent - 5_00),
+        ("ENTSCHEIDUNG_BEWILLIGT", rahmen.rahmen_cent - 5_00),
         ("ENTSCHEIDUNG_BEWILLIGT", 3_00),
         ("ENTSCHEIDUNG_TEILWEISE_BEWILLIGT", 2_00),
         ("ENTSCHEIDUNG_ABGELEHNT", 0),
@@ -96,7 +96,7 @@ def test_the_same_event_twice_decides_once(service):
     assert service.get_planungsrahmen("08111000", IM, 2017).gebunden_cent == 1_000_00
 
 
-def test_database_refuses_to_overcommit_a_frame(service):
+def test_database_refuses_to_overcommit_a_planungsrahmen(service):
     with pytest.raises(IntegrityError):
         with service.engine.begin() as conn:
             conn.execute(
@@ -118,22 +118,22 @@ def _gebunden(service, *ags: str) -> list[int]:
     return [service.get_planungsrahmen(x, IM, 2017).gebunden_cent for x in ags]
 
 
-def test_kooperation_draws_on_the_pooled_frames_of_lead_and_members(service):
+def test_kooperation_draws_on_the_pooled_planungsrahmen_of_lead_and_members(service):
     lead, members = "08116019", ["08116004", "08116076"]  # Esslingen am Neckar, Altbach, Aichwald
-    frames = [service.get_planungsrahmen(x, IM, 2017).rahmen_cent for x in (lead, *members)]
-    # More than the lead's own frame, less than the pool: approved in full, bound across the pool.
-    betrag = frames[0] + frames[1] // 2
+    rahmen = [service.get_planungsrahmen(x, IM, 2017).rahmen_cent for x in (lead, *members)]
+    # More than the lead's own Planungsrahmen, less than the pool: approved in full, bound across the pool.
+    betrag = rahmen[0] + rahmen[1] // 2
     env, a = _entscheidungsreif(lead, betrag, mitglieder=[Kooperationsmitglied(ags=m, anteil_prozent=10) for m in members])
     assert service.decide(env, a) == "applied"
     with service.engine.connect() as conn:
         row = conn.execute(select(bescheid)).one()
         bound = dict(conn.execute(select(bindung.c.kommune_ags, bindung.c.gebunden_cent)).all())
-    assert (row.entscheidung, row.bewilligt_cent, row.rahmen_cent) == ("ENTSCHEIDUNG_BEWILLIGT", betrag, sum(frames))
+    assert (row.entscheidung, row.bewilligt_cent, row.rahmen_cent) == ("ENTSCHEIDUNG_BEWILLIGT", betrag, sum(rahmen))
     assert sum(bound.values()) == betrag and set(bound) == {lead, *members}
     assert _gebunden(service, lead, *members) == [bound[lead], bound[members[0]], bound[members[1]]]
 
 
-def test_small_gemeinde_alone_is_below_the_threshold_but_not_in_a_landkreis_pool(service):
+def test_small_gemeinde_alone_is_below_the_schwellenwert_but_not_in_a_landkreis_pool(service):
     altbach, aichwald = "08116004", "08116076"
     env, a = _entscheidungsreif(altbach, 10_000_00)
     service.decide(env, a)

@@ -175,7 +175,7 @@ def test_verwendungsnachweis_rules(service):
     with pytest.raises(FailedPrecondition, match="mehr als ausgezahlt"):
         nachweis(30_000_01)
     done = nachweis(30_000_00).antrag
-    # Spent all that was drawn: nothing to pay back, the undrawn 20,000 € go back to the frame.
+    # Spent all that was drawn: nothing to pay back, the undrawn 20,000 € go back to the Planungsrahmen.
     assert (done.rueckforderung_cent, done.freigegeben_cent) == (0, 20_000_00)
 
 

@@ -1,8 +1,8 @@
 """Importing an Erhebung on a real database (SQLite and PostgreSQL), through the service layer and
 over real gRPC streaming with TLS and signed credentials, and with the CLI.
 
-A valid file redistributes the frames that follow its Stichtag; a file with one bad line, or one
-that would push a frame below money already bound, is refused whole and leaves nothing behind.
+A valid file redistributes the Planungsrahmen that follow its Stichtag; a file with one bad line, or one
+that would push a Planungsrahmen below money already bound, is refused whole and leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from tests.grpc_servers import ServedInThread
 IM = Programm.PROGRAMM_INTEGRATIONSMANAGEMENT
 RP = Principal(operator="sachbearbeitung")
 STUTTGART, BOELLEN, EMERINGEN, ALTBACH = "08111000", "08336010", "08425035", "08116004"
-STICHTAG_ENDGUELTIG = "2017-06-30"  # the seeded Stichtag of the final 2017 and 2018 tranches
-STICHTAG_VORLAEUFIG = "2017-03-31"  # the seeded Stichtag of the provisional 2017 tranche
+STICHTAG_ENDGUELTIG = "2017-06-30"  # the seeded Stichtag of the final 2017 and 2018 Tranchen
+STICHTAG_VORLAEUFIG = "2017-03-31"  # the seeded Stichtag of the provisional 2017 Tranche
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def snapshot(service) -> dict:
         }
 
 
-def frames(service) -> dict[tuple[str, int], dict[str, tuple[int, str]]]:
+def rahmen_je_programm(service) -> dict[tuple[str, int], dict[str, tuple[int, str]]]:
     """(programm, foerderjahr) -> kommune_ags -> (rahmen_cent, verteilung_id)."""
     result: dict = {}
     with service.engine.connect() as conn:
@@ -125,17 +125,17 @@ def hamilton(budget: int, weights: dict[str, int]) -> dict[str, int]:
 # -- a valid Erhebung ------------------------------------------------------------------------------------
 
 
-def test_a_final_erhebung_redistributes_the_final_frames_by_its_counts(service, importer):
-    c, before = counts(), frames(service)
+def test_a_final_erhebung_redistributes_the_final_planungsrahmen_by_its_counts(service, importer):
+    c, before = counts(), rahmen_je_programm(service)
     total = sum(c.values())
     lines = file_lines(c)
     reply = importer.import_(RP, kopf(), lines)
 
     assert (reply.gemeinden, reply.anzahl_gesamt) == (1101, total)
-    # Both final tranches (2017 and 2018) of all four programmes follow the Stichtag 2017-06-30.
+    # Both final Tranchen (2017 and 2018) of all four programmes follow the Stichtag 2017-06-30.
     budgets = final_budgets(service)
     assert len(budgets) == 8 and len(reply.verteilung_ids) == 8
-    after = frames(service)
+    after = rahmen_je_programm(service)
     assert set(after) == set(budgets)
     for key, budget in budgets.items():
         rahmen = {ags: cent for ags, (cent, _) in after[key].items()}
@@ -149,7 +149,7 @@ def test_a_final_erhebung_redistributes_the_final_frames_by_its_counts(service, 
         exact = 58_000_000_00 * c[ags] // total
         assert im[ags] in (exact, exact + 1)
     assert im[STUTTGART] == hamilton(58_000_000_00, c)[STUTTGART]
-    assert im[BOELLEN] == 0  # no refugees counted, no frame
+    assert im[BOELLEN] == 0  # no refugees counted, no Planungsrahmen
 
     with service.engine.connect() as conn:
         stored = conn.execute(select(erhebung)).one()
@@ -181,7 +181,7 @@ def test_a_final_erhebung_redistributes_the_final_frames_by_its_counts(service, 
 
 
 def test_an_erhebung_no_stichtag_in_force_points_at_is_stored_and_changes_nothing(service, importer):
-    """The provisional 2017 tranche (Stichtag 2017-03-31) is superseded by the final one."""
+    """The provisional 2017 Tranche (Stichtag 2017-03-31) is superseded by the final one."""
     before = snapshot(service)
     reply = importer.import_(RP, kopf(stichtag=STICHTAG_VORLAEUFIG, art=pb.ERHEBUNG_ART_VORLAEUFIG), file_lines())
     assert reply.erhebung_id and reply.gemeinden == 1101 and list(reply.verteilung_ids) == []
@@ -190,7 +190,7 @@ def test_an_erhebung_no_stichtag_in_force_points_at_is_stored_and_changes_nothin
     assert {k: after[k] for k in ("verteilung", "planungsrahmen", "outbox")} == {
         k: before[k] for k in ("verteilung", "planungsrahmen", "outbox")
     }
-    # The provisional distribution, asked for explicitly, now follows it.
+    # The provisional Verteilung, asked for explicitly, now follows it.
     r = service.explain(STUTTGART, IM, 2017, "", pb.TRANCHE_VORLAEUFIG)
     assert r.erhebung_id == reply.erhebung_id and r.basis == "Erhebung zum Stichtag 2017-03-31 (vorläufig)"
 
@@ -224,7 +224,7 @@ def test_acceptance_a_file_with_exactly_one_bad_line_is_rejected_whole_naming_th
     ]
     after = snapshot(service)
     assert (after["erhebung"], after["erhebung_anzahl"]) == (0, 0)
-    assert after == before  # frames, distributions and events untouched
+    assert after == before  # Planungsrahmen, Verteilungen and events untouched
 
 
 def test_kopf_and_line_violations_are_reported_together(service, importer):
@@ -304,7 +304,7 @@ def _entscheidungsreif(ags: str, betrag_cent: int, jahr: int = 2017):
     return events.wrap(payload, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=3, producer="antrag"), a
 
 
-def test_an_erhebung_that_would_push_a_frame_below_bound_money_is_refused_whole(service, importer):
+def test_an_erhebung_that_would_push_a_planungsrahmen_below_bound_money_is_refused_whole(service, importer):
     envelope, antrag = _entscheidungsreif(STUTTGART, 100_000_00)
     assert service.decide(envelope, antrag) == "applied"
     assert service.get_planungsrahmen(STUTTGART, IM, 2017).gebunden_cent == 100_000_00
@@ -317,12 +317,12 @@ def test_an_erhebung_that_would_push_a_frame_below_bound_money_is_refused_whole(
     after = snapshot(service)
     assert (after["erhebung"], after["erhebung_anzahl"]) == (0, 0)
     assert after == before
-    # With a count that leaves the bound money inside the frame, the import goes through and
-    # the frame keeps what is bound in it.
+    # With a count that leaves the bound money inside the Planungsrahmen, the import goes through and
+    # the Planungsrahmen keeps what is bound in it.
     reply = importer.import_(RP, kopf(), file_lines())
     assert len(reply.verteilung_ids) == 8
-    frame = service.get_planungsrahmen(STUTTGART, IM, 2017)
-    assert frame.gebunden_cent == 100_000_00 and frame.verteilung_id in reply.verteilung_ids
+    rahmen = service.get_planungsrahmen(STUTTGART, IM, 2017)
+    assert rahmen.gebunden_cent == 100_000_00 and rahmen.verteilung_id in reply.verteilung_ids
 
 
 # -- over gRPC, and with the CLI ---------------------------------------------------------------------
@@ -451,8 +451,8 @@ def test_over_grpc_the_stream_is_authenticated_and_for_operators_only(service, s
 def test_over_grpc_a_valid_file_is_imported(service, server):
     reply = _call(server, "rp", "ImportErhebung", _stream(kopf(), file_lines()))
     assert (reply.gemeinden, reply.anzahl_gesamt, len(reply.verteilung_ids)) == (1101, sum(counts().values()), 8)
-    frame = _call(server, "rp", "GetPlanungsrahmen", pb.GetPlanungsrahmenRequest(kommune_ags=STUTTGART, programm=IM, foerderjahr=2017))
-    assert frame.planungsrahmen.verteilung_id in reply.verteilung_ids
+    rahmen = _call(server, "rp", "GetPlanungsrahmen", pb.GetPlanungsrahmenRequest(kommune_ags=STUTTGART, programm=IM, foerderjahr=2017))
+    assert rahmen.planungsrahmen.verteilung_id in reply.verteilung_ids
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_antraege_of_revision_0001_get_a_foerderzeitraum_and_stay_usable(db_url)
         engine.dispose()
 
 
-def test_bescheide_of_revision_0001_are_bound_to_their_frame(db_url):
+def test_bescheide_of_revision_0001_are_bound_to_their_planungsrahmen(db_url):
     engine = make_engine(db_url)
     try:
         upgrade(engine, ALLOCATION_MIGRATIONS, "0001")

@@ -79,7 +79,7 @@ def test_every_event_is_counted_per_producer_whatever_its_effect(readmodel):
     for e in history + history:
         readmodel.apply(e)
     applied, processed = readmodel.aggregation()
-    # Applied: the distribution and three Antrag versions; the Bescheid is not the read model's.
+    # Applied: the Verteilung and three Antrag versions; the Bescheid is not the read model's.
     assert applied == 4
     assert processed == {"antrag": 6, "allocation": 4}
 

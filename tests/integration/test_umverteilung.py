@@ -1,6 +1,6 @@
 """Umverteilung on a real database (SQLite and PostgreSQL): unbound money pooled and redistributed
-by the weights the frames follow, adding up to the budget, never below what is bound, applied once
-per request_id as a new distribution version that the frames and later decisions follow."""
+by the weights the Planungsrahmen follow, adding up to the budget, never below what is bound, applied once
+per request_id as a new Verteilung version that the Planungsrahmen and later Entscheidungen follow."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _decide(service, ags: str, betrag_cent: int, jahr: int = 2017) -> str:
         return conn.execute(select(bescheid.c.entscheidung).where(bescheid.c.antrag_id == a.id)).scalar_one()
 
 
-def _frames(service, jahr: int = 2017) -> dict[str, tuple[int, int, str]]:
+def _planungsrahmen(service, jahr: int = 2017) -> dict[str, tuple[int, int, str]]:
     with service.engine.connect() as conn:
         return {
             r.kommune_ags: (r.rahmen_cent, r.gebunden_cent, r.verteilung_id)
@@ -84,14 +84,14 @@ def _apply(umv, request_id: str | None = None, jahr: int = 2017, quelle: str = "
 
 @pytest.fixture
 def gebunden(service):
-    """Stuttgart binds its whole frame, Böblingen part of it, Esslingen nothing."""
+    """Stuttgart binds its whole Planungsrahmen, Böblingen part of it, Esslingen nothing."""
     assert _decide(service, STUTTGART, _rahmen(service, STUTTGART)) == "ENTSCHEIDUNG_BEWILLIGT"
     assert _decide(service, BOEBLINGEN, 100_000_00) == "ENTSCHEIDUNG_BEWILLIGT"
     return {STUTTGART: _rahmen(service, STUTTGART), BOEBLINGEN: 100_000_00}
 
 
 def test_simulation_adds_up_to_the_budget_and_keeps_what_is_bound(service, umv, gebunden):
-    before = _frames(service)
+    before = _planungsrahmen(service)
     sim = umv.simulate(IM, 2017)
     rows = {k.kommune_ags: k for k in sim.kommunen}
     assert set(rows) == set(before) and len(rows) == 1101
@@ -103,15 +103,15 @@ def test_simulation_adds_up_to_the_budget_and_keeps_what_is_bound(service, umv, 
         assert k.frei_cent == k.rahmen_cent - k.gebunden_cent
         assert k.neuer_rahmen_cent >= k.gebunden_cent
         assert k.kreis_ags == gebiete().gemeinden[k.kommune_ags].kreis_ags
-    # The free money goes by the same weights as the distribution in force: the population.
+    # The free money goes by the same weights as the Verteilung in force: the population.
     weights = {ags: g.population for ags, g in gebiete().gemeinden.items()}
     shares = largest_remainder(sim.frei_gesamt_cent, weights)
     assert {k.kommune_ags: k.neuer_rahmen_cent - k.gebunden_cent for k in sim.kommunen} == shares
     # Simulating changes nothing.
-    assert _frames(service) == before
+    assert _planungsrahmen(service) == before
 
 
-def test_a_gemeinde_that_bound_its_whole_frame_gets_room_again(service, umv, gebunden):
+def test_a_gemeinde_that_bound_its_whole_planungsrahmen_gets_room_again(service, umv, gebunden):
     rows = {k.kommune_ags: k for k in umv.simulate(IM, 2017).kommunen}
     stuttgart, esslingen = rows[STUTTGART], rows[ESSLINGEN]
     assert stuttgart.frei_cent == 0 and stuttgart.neuer_rahmen_cent > stuttgart.rahmen_cent
@@ -123,12 +123,12 @@ def test_a_gemeinde_that_bound_its_whole_frame_gets_room_again(service, umv, geb
     assert esslingen.gebunden_cent == 0 and esslingen.neuer_rahmen_cent < esslingen.rahmen_cent
 
 
-def test_apply_stores_a_new_version_that_the_frames_follow(service, umv, gebunden):
+def test_apply_stores_a_new_version_that_the_planungsrahmen_follow(service, umv, gebunden):
     sim = umv.simulate(IM, 2017)
-    before = _frames(service)
+    before = _planungsrahmen(service)
     reply = _apply(umv, "umv-2017-1", quelle="Beschluss RP vom 1. März 2018")
     assert reply.frei_gesamt_cent == sim.frei_gesamt_cent
-    after = _frames(service)
+    after = _planungsrahmen(service)
     assert {ags: r[0] for ags, r in after.items()} == {k.kommune_ags: k.neuer_rahmen_cent for k in sim.kommunen}
     assert {ags: r[1] for ags, r in after.items()} == {ags: r[1] for ags, r in before.items()}  # bound stays bound
     assert {r[2] for r in after.values()} == {reply.verteilung_id}
@@ -155,7 +155,7 @@ def test_apply_stores_a_new_version_that_the_frames_follow(service, umv, gebunde
     assert row.umverteilung is True and row.erfasst_von == "rp:sachbearbeiterin" and row.request_id == "umv-2017-1"
     assert row.budget_cent == BUDGET_IM
     assert "Beschluss RP vom 1. März 2018" in row.basis and row.basis.startswith("Umverteilung; ")
-    # The same inputs as the distribution it replaces: the same parameter versions and weights.
+    # The same inputs as the Verteilung it replaces: the same parameter versions and weights.
     assert (row.budget_parameter_id, row.stichtag_parameter_id, row.erhebung_id, row.tranche) == (
         old.budget_parameter_id, old.stichtag_parameter_id, old.erhebung_id, old.tranche,
     )
@@ -164,18 +164,18 @@ def test_apply_stores_a_new_version_that_the_frames_follow(service, umv, gebunde
     assert festgelegt == 8 + 1  # the eight at start, then the Umverteilung
     # A restart (or any recompute) keeps the Umverteilung in force: its inputs have not changed.
     assert service.ensure_verteilungen() == 0
-    assert _frames(service) == after
-    # The explanation gives the rule's figure and says that the Umverteilung's frame applies.
+    assert _planungsrahmen(service) == after
+    # The explanation gives the rule's figure and says that the Umverteilung's Planungsrahmen applies.
     explained = service.explain(STUTTGART, IM, 2017, "", 0)
     assert "Seit der Umverteilung" in explained.erlaeuterung and euro(after[STUTTGART][0]) in explained.erlaeuterung
 
 
 def test_the_same_request_id_applies_once(service, umv, gebunden):
     first = _apply(umv, "umv-einmal")
-    frames = _frames(service)
+    rahmen = _planungsrahmen(service)
     again = _apply(umv, "umv-einmal")
     assert again == first
-    assert _frames(service) == frames
+    assert _planungsrahmen(service) == rahmen
     with service.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(verteilung).where(verteilung.c.umverteilung)).scalar_one() == 1
     with pytest.raises(InvalidArgument) as other_year:
@@ -187,21 +187,21 @@ def test_the_same_request_id_applies_once(service, umv, gebunden):
 
 
 def test_only_an_operator_may_apply(service, umv, gebunden):
-    before = _frames(service)
+    before = _planungsrahmen(service)
     with pytest.raises(PermissionDenied):
         _apply(umv, principal=Principal(ags=STUTTGART))
-    assert _frames(service) == before
+    assert _planungsrahmen(service) == before
 
 
-def test_decisions_after_apply_follow_the_new_frames(service, umv, gebunden):
+def test_entscheidungen_after_apply_follow_the_new_planungsrahmen(service, umv, gebunden):
     assert _decide(service, STUTTGART, 1_00) == "ENTSCHEIDUNG_ABGELEHNT"  # full before
     _apply(umv)
-    frame = service.get_planungsrahmen(STUTTGART, IM, 2017)
-    room = frame.rahmen_cent - frame.gebunden_cent
+    rahmen = service.get_planungsrahmen(STUTTGART, IM, 2017)
+    room = rahmen.rahmen_cent - rahmen.gebunden_cent
     assert room > 0
     assert _decide(service, STUTTGART, room + 1_000_00) == "ENTSCHEIDUNG_TEILWEISE_BEWILLIGT"
     after = service.get_planungsrahmen(STUTTGART, IM, 2017)
-    assert after.gebunden_cent == after.rahmen_cent == frame.rahmen_cent
+    assert after.gebunden_cent == after.rahmen_cent == rahmen.rahmen_cent
     with service.engine.connect() as conn:
         total, bound, over = conn.execute(
             select(
@@ -216,14 +216,14 @@ def test_decisions_after_apply_follow_the_new_frames(service, umv, gebunden):
 
 def test_applying_again_without_new_bindings_changes_nothing_and_is_refused(service, umv, gebunden):
     _apply(umv)
-    frames = _frames(service)
+    rahmen = _planungsrahmen(service)
     with pytest.raises(FailedPrecondition, match="bereits nach der Regel verteilt"):
         _apply(umv)
-    assert _frames(service) == frames
-    # After new bindings there is something to redistribute again.
+    assert _planungsrahmen(service) == rahmen
+    # After new Bindungen there is something to redistribute again.
     _decide(service, ESSLINGEN, _rahmen(service, ESSLINGEN))
     second = _apply(umv)
-    assert {r[2] for r in _frames(service).values()} == {second.verteilung_id}
+    assert {r[2] for r in _planungsrahmen(service).values()} == {second.verteilung_id}
 
 
 def test_nothing_bound_means_nothing_to_change(service, umv):
@@ -248,7 +248,7 @@ def test_bad_requests_name_their_fields(service, umv):
         umv.simulate(IM, 2019)
 
 
-def test_frames_that_no_longer_follow_the_parameters_in_force_are_not_redistributed(service, umv, gebunden):
+def test_planungsrahmen_that_no_longer_follow_the_parameters_in_force_are_not_redistributed(service, umv, gebunden):
     # A budget version that came into force without a recompute yet (say, at midnight).
     with service.engine.begin() as conn:
         conn.execute(
@@ -258,12 +258,12 @@ def test_frames_that_no_longer_follow_the_parameters_in_force_are_not_redistribu
                 erfasst_at=datetime.now(UTC),
             )
         )
-    frames = _frames(service)
+    rahmen = _planungsrahmen(service)
     with pytest.raises(FailedPrecondition, match="nicht mehr auf den heute geltenden"):
         umv.simulate(IM, 2017)
     with pytest.raises(FailedPrecondition):
         _apply(umv)
-    assert _frames(service) == frames
+    assert _planungsrahmen(service) == rahmen
 
 
 def test_a_new_budget_version_replaces_the_umverteilung_by_the_rule(service, umv, gebunden):
@@ -281,17 +281,17 @@ def test_a_new_budget_version_replaces_the_umverteilung_by_the_rule(service, umv
         ),
     )
     assert len(reply.verteilung_ids) == 1
-    frames = _frames(service)
+    rahmen = _planungsrahmen(service)
     with service.engine.connect() as conn:
         row = conn.execute(select(verteilung).where(verteilung.c.id == reply.verteilung_ids[0])).one()
-    assert row.umverteilung is False and sum(r[0] for r in frames.values()) == 60_000_000_00
+    assert row.umverteilung is False and sum(r[0] for r in rahmen.values()) == 60_000_000_00
     shares = largest_remainder(60_000_000_00, {a: g.population for a, g in gebiete().gemeinden.items()})
-    assert {ags: r[0] for ags, r in frames.items()} == shares
+    assert {ags: r[0] for ags, r in rahmen.items()} == shares
 
 
-def test_a_decision_waiting_on_a_locked_frame_decides_against_the_new_frame(service, umv, gebunden):
-    """PostgreSQL: apply holds the frames' row locks; a decision waiting for them must find the
-    new frame, not a deleted row (which would reject it for want of a Planungsrahmen)."""
+def test_an_entscheidung_waiting_on_a_locked_planungsrahmen_decides_against_the_new_planungsrahmen(service, umv, gebunden):
+    """PostgreSQL: apply holds the row locks of the Planungsrahmen; an Entscheidung waiting for them must find the
+    new Planungsrahmen, not a deleted row (which would reject it for want of a Planungsrahmen)."""
     if service.engine.dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL; SQLite serialises whole transactions")
     request = ApplyUmverteilungRequest(request_id="umv-lock", programm=IM, foerderjahr=2017, quelle="Test")
@@ -306,5 +306,5 @@ def test_a_decision_waiting_on_a_locked_frame_decides_against_the_new_frame(serv
         tx.commit()
     waiting.join(10)
     assert outcome["e"] == "ENTSCHEIDUNG_BEWILLIGT"
-    frame = service.get_planungsrahmen(STUTTGART, IM, 2017)
-    assert frame.gebunden_cent == gebunden[STUTTGART] + 1_000_00 <= frame.rahmen_cent
+    rahmen = service.get_planungsrahmen(STUTTGART, IM, 2017)
+    assert rahmen.gebunden_cent == gebunden[STUTTGART] + 1_000_00 <= rahmen.rahmen_cent

@@ -1,4 +1,4 @@
-"""'Geld folgt Flüchtling' without a database: largest-remainder shares, the decision rule, euro()."""
+"""'Geld folgt Flüchtling' without a database: largest-remainder shares, how an Antrag is decided, euro()."""
 
 from __future__ import annotations
 
@@ -256,7 +256,7 @@ def test_worked_example_of_docs_allocation_md():
     assert (weights["08425035"], shares["08425035"]) == (157, 82_006)
 
 
-def test_alabama_paradox_in_the_real_distribution():
+def test_alabama_paradox_in_the_real_verteilung():
     # Integrationsmanagement over the 1,101 Gemeinden: one cent more budget (58.000.000,01 € →
     # 58.000.000,02 €) costs Wieden (Landkreis Lörrach, 540 inhabitants) one cent.
     weights = {ags: g.population for ags, g in gebiete().gemeinden.items()}
@@ -278,12 +278,12 @@ def test_full_approval():
     assert e.begruendung == "Bewilligt in voller Höhe von 30.000,00 €."
 
 
-def test_full_approval_of_exactly_the_remaining_frame():
+def test_full_approval_of_exactly_the_remaining_planungsrahmen():
     e = decide(beantragt_cent=6_000_000, rahmen_cent=10_000_000, gebunden_cent=4_000_000, schwelle_cent=SCHWELLE)
     assert (e.entscheidung, e.bewilligt_cent) == (Entscheidung.ENTSCHEIDUNG_BEWILLIGT, 6_000_000)
 
 
-def test_partial_approval_at_the_remaining_frame():
+def test_partial_approval_at_the_remaining_planungsrahmen():
     e = decide(beantragt_cent=8_000_000, rahmen_cent=10_000_000, gebunden_cent=4_000_000, schwelle_cent=SCHWELLE)
     assert (e.entscheidung, e.bewilligt_cent, e.ablehnungsgrund) == (
         Entscheidung.ENTSCHEIDUNG_TEILWEISE_BEWILLIGT,
@@ -293,11 +293,11 @@ def test_partial_approval_at_the_remaining_frame():
     assert "Teilweise bewilligt" in e.begruendung
     assert "60.000,00 €" in e.begruendung  # granted
     assert "80.000,00 €" in e.begruendung  # applied for
-    assert "100.000,00 €" in e.begruendung  # the frame
+    assert "100.000,00 €" in e.begruendung  # the Planungsrahmen
 
 
 @pytest.mark.parametrize("gebunden", [10_000_000, 10_000_001])
-def test_rejection_when_the_frame_is_exhausted(gebunden):
+def test_rejection_when_the_planungsrahmen_is_exhausted(gebunden):
     e = decide(beantragt_cent=1, rahmen_cent=10_000_000, gebunden_cent=gebunden, schwelle_cent=SCHWELLE)
     assert (e.entscheidung, e.bewilligt_cent, e.ablehnungsgrund) == (
         Entscheidung.ENTSCHEIDUNG_ABGELEHNT,
@@ -307,7 +307,7 @@ def test_rejection_when_the_frame_is_exhausted(gebunden):
     assert e.begruendung == "Der Planungsrahmen von 100.000,00 € ist vollständig gebunden."
 
 
-def test_rejection_below_the_threshold():
+def test_rejection_below_the_schwellenwert():
     e = decide(beantragt_cent=1_000_000, rahmen_cent=5_099_999, gebunden_cent=0, schwelle_cent=SCHWELLE)
     assert (e.entscheidung, e.bewilligt_cent, e.ablehnungsgrund) == (
         Entscheidung.ENTSCHEIDUNG_ABGELEHNT,
@@ -319,13 +319,13 @@ def test_rejection_below_the_threshold():
     assert "Landkreis" in e.begruendung
 
 
-def test_frame_exactly_at_the_threshold_may_apply():
+def test_planungsrahmen_exactly_at_the_schwellenwert_may_apply():
     e = decide(beantragt_cent=5_100_000, rahmen_cent=5_100_000, gebunden_cent=0, schwelle_cent=SCHWELLE)
     assert (e.entscheidung, e.bewilligt_cent) == (Entscheidung.ENTSCHEIDUNG_BEWILLIGT, 5_100_000)
     assert e.begruendung == "Bewilligt in voller Höhe von 51.000,00 €."
 
 
-def test_threshold_applies_only_when_given():
+def test_schwellenwert_applies_only_when_given():
     e = decide(beantragt_cent=50_000, rahmen_cent=100_000, gebunden_cent=0, schwelle_cent=None)
     assert (e.entscheidung, e.bewilligt_cent) == (Entscheidung.ENTSCHEIDUNG_BEWILLIGT, 50_000)
 
@@ -336,7 +336,7 @@ def test_threshold_applies_only_when_given():
     st.integers(min_value=0, max_value=10**12),
     st.none() | st.integers(min_value=0, max_value=10**10),
 )
-def test_a_decision_never_commits_more_than_the_frame_or_the_request(beantragt, rahmen, gebunden, schwelle):
+def test_an_entscheidung_never_commits_more_than_the_planungsrahmen_or_the_request(beantragt, rahmen, gebunden, schwelle):
     e = decide(beantragt, rahmen, gebunden, schwelle)
     assert 0 <= e.bewilligt_cent <= beantragt
     if e.bewilligt_cent:
