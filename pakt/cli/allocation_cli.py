@@ -14,6 +14,7 @@ import textwrap
 import uuid
 from collections.abc import Callable, Iterable
 
+from pakt import texte
 from pakt.allocation.v1 import allocation_pb2 as pb
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.cli import output
@@ -24,15 +25,12 @@ from pakt.platform.settings import target
 from pakt.referenzdaten import gebiete
 
 RP = "rp"
-PROGRAMM_ARG = {value: name for name, value in PROGRAMME.items()}
 TRANCHEN = {"vorlaeufig": pb.TRANCHE_VORLAEUFIG, "endgueltig": pb.TRANCHE_ENDGUELTIG}
-TRANCHE_TEXT = {pb.TRANCHE_VORLAEUFIG: "vorläufig", pb.TRANCHE_ENDGUELTIG: "endgültig"}
 ARTEN = {
     "budget": pb.PARAMETER_ART_BUDGET,
     "schwellenwert": pb.PARAMETER_ART_SCHWELLENWERT,
     "stichtag": pb.PARAMETER_ART_STICHTAG,
 }
-ART_TEXT = {value: name for name, value in ARTEN.items()}
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser, str], None]) -> None:
@@ -125,7 +123,7 @@ def _name(ags: str) -> str:
 
 
 def _programm_text(value: int) -> str:
-    return PROGRAMM_ARG.get(value, "?")
+    return texte.PROGRAMM.get(value, "?")
 
 
 # -- planungsrahmen ------------------------------------------------------------------------------
@@ -169,7 +167,7 @@ def _rahmen_explain(args) -> int:
         _print_json(output.to_dict(r))
         return 0
     print(f"Planungsrahmen {r.kommune_ags} {_name(r.kommune_ags)}, {_programm_text(r.programm)}, Förderjahr {r.foerderjahr}")
-    print(f"  Stand:           {r.stand}, Tranche {TRANCHE_TEXT.get(r.tranche, '?')}")
+    print(f"  Stand:           {r.stand}, Tranche {texte.TRANCHE.get(r.tranche, '?')}")
     print(f"  Budget:          {euro(r.budget.betrag_cent)} ({_version(r.budget)})")
     if r.HasField("stichtag"):
         print(f"  Stichtag:        {r.stichtag.stichtag} ({_version(r.stichtag)})")
@@ -211,8 +209,8 @@ def _parameter_list(args) -> int:
     for p in rows:
         wert = p.stichtag if p.art == pb.PARAMETER_ART_STICHTAG else euro(p.betrag_cent)
         print(
-            f"{p.id:>4}  {ART_TEXT.get(p.art, '?'):<13} {(_programm_text(p.programm) if p.programm else 'alle'):<24} "
-            f"{(p.foerderjahr or ''):>4} {TRANCHE_TEXT.get(p.tranche, ''):<10} {wert:>18}  {p.gueltig_ab:<10}  "
+            f"{p.id:>4}  {texte.PARAMETER_ART.get(p.art, '?'):<13} {(_programm_text(p.programm) if p.programm else 'alle'):<24} "
+            f"{(p.foerderjahr or ''):>4} {texte.TRANCHE.get(p.tranche, ''):<10} {wert:>18}  {p.gueltig_ab:<10}  "
             f"{p.erfasst_von:<16} {p.quelle}"
         )
     print(f"{len(rows)} Parameterversionen")
@@ -234,7 +232,7 @@ def _parameter_set(args) -> int:
         return 0
     p = reply.parameter
     wert = p.stichtag if p.art == pb.PARAMETER_ART_STICHTAG else euro(p.betrag_cent)
-    print(f"Parameter #{p.id} ({ART_TEXT.get(p.art, '?')}, {wert}) gilt ab {p.gueltig_ab}; erfasst von {p.erfasst_von}.")
+    print(f"Parameter #{p.id} ({texte.PARAMETER_ART.get(p.art, '?')}, {wert}) gilt ab {p.gueltig_ab}; erfasst von {p.erfasst_von}.")
     if reply.verteilung_ids:
         print(f"Neu berechnet: {len(reply.verteilung_ids)} Verteilung(en): " + ", ".join(reply.verteilung_ids))
     else:
@@ -255,7 +253,7 @@ def _vergleich(args) -> int:
     print(f"Endgültig:  {euro(reply.endgueltig_budget_cent)} nach {reply.endgueltig_basis}")
     print(f"{'AGS':<8} {'Gemeinde':<28} {'Kreis':<5} {'vorläufig':>18} {'endgültig':>18} {'Differenz':>18} {'gebunden':>18}")
     for k in reply.kommunen:
-        # Marked: more is bound than the final frame gives.
+        # Marked: more is bound than the endgültige Verteilung gives.
         mark = "  !" if k.gebunden_cent > k.endgueltig_cent else ""
         print(
             f"{k.kommune_ags:<8} {_name(k.kommune_ags)[:28]:<28} {k.kreis_ags:<5} {euro(k.vorlaeufig_cent):>18} "
@@ -298,7 +296,7 @@ def _apply(args) -> int:
         return 0
     print(
         f"Umverteilung festgelegt: {euro(reply.frei_gesamt_cent)} frei, neu verteilt als Verteilung {reply.verteilung_id} "
-        f"({args.programm}, Förderjahr {args.jahr}; Idempotenzschlüssel {request.request_id})."
+        f"({_programm_text(request.programm)}, Förderjahr {args.jahr}; Idempotenzschlüssel {request.request_id})."
     )
     return 0
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import grpc
 
+from pakt import texte
 from pakt.allocation.v1 import allocation_pb2 as pb
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.cli import output
@@ -26,10 +27,9 @@ from pakt.cli.grpc_client import CallFailed, acting_as, channel, describe
 from pakt.platform.settings import target
 
 ARTEN = {"vorlaeufig": pb.ERHEBUNG_ART_VORLAEUFIG, "endgueltig": pb.ERHEBUNG_ART_ENDGUELTIG}
-ART_TEXT = {pb.ERHEBUNG_ART_VORLAEUFIG: "vorläufig", pb.ERHEBUNG_ART_ENDGUELTIG: "endgültig"}
 # An Erhebung has about 1,101 short lines; anything far larger is the wrong file.
 MAX_BYTES = 1_000_000
-# Storing the counts and recomputing every distribution takes longer than a query.
+# Storing the counts and recomputing every Verteilung takes longer than a query.
 IMPORT_TIMEOUT_S = 120.0
 
 
@@ -124,7 +124,7 @@ def _failure(err: grpc.RpcError, address: str, dateiname: str, request_id: str) 
 
 def summary(reply: pb.ImportErhebungResponse, kopf: pb.ErhebungKopf) -> str:
     text = (
-        f"Erhebung {reply.erhebung_id} zum Stichtag {kopf.stichtag} ({ART_TEXT.get(kopf.art, '?')}): "
+        f"Erhebung {reply.erhebung_id} zum Stichtag {kopf.stichtag} ({texte.ERHEBUNG_ART.get(kopf.art, '?')}): "
         f"{_zahl(reply.gemeinden)} Gemeinden, {_zahl(reply.anzahl_gesamt)} Geflüchtete; "
     )
     if not reply.verteilung_ids:

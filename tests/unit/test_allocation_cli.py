@@ -96,7 +96,7 @@ def test_parameter_set_acts_as_rp_and_builds_the_version(fake, capsys):
         pb.PARAMETER_ART_BUDGET, IM, 2018, pb.TRANCHE_ENDGUELTIG, 6_000_000_000, "2018-01-01", "Beschluss",
     )
     out = capsys.readouterr().out
-    assert "Parameter #14 (budget, 60.000.000,00 €) gilt ab 2018-01-01; erfasst von rp:operator." in out
+    assert "Parameter #14 (Budget, 60.000.000,00 €) gilt ab 2018-01-01; erfasst von rp:operator." in out
     assert "1 Verteilung(en): v2" in out
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from dashboard.data import Auslastung, Faelle, table, zielfeld_table
 from pakt import texte
+from pakt.allocation.v1 import allocation_pb2 as apb
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2 as cpb
-from pakt.cli import antrag_cli
+from pakt.cli import allocation_cli, antrag_cli
 from pakt.cli.main import main
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.reporting.v1 import reporting_pb2 as rpb
@@ -133,6 +134,35 @@ def test_cli_history_names_every_schritt_with_the_module_texts(monkeypatch, caps
     assert len(lines) == len(texte.SCHRITT)
     for line, e in zip(lines, eintraege, strict=True):
         assert f" {texte.SCHRITT[e.schritt]} " in line and line.endswith(f"– → {texte.ANTRAG_STATUS[pb.ANTRAG_STATUS_IN_PRUEFUNG]}")
+
+
+def test_cli_prints_parameters_with_the_module_texts(monkeypatch, capsys):
+    versions = [
+        apb.Parameter(id=1, art=apb.PARAMETER_ART_BUDGET, programm=Programm.PROGRAMM_JUNGE_FLUECHTLINGE, foerderjahr=2017,
+                      tranche=apb.TRANCHE_VORLAEUFIG, betrag_cent=1, gueltig_ab="2017-07-01"),
+        apb.Parameter(id=2, art=apb.PARAMETER_ART_STICHTAG, foerderjahr=2017, tranche=apb.TRANCHE_ENDGUELTIG,
+                      stichtag="2017-06-30", gueltig_ab="2017-12-01"),
+        apb.Parameter(id=3, art=apb.PARAMETER_ART_SCHWELLENWERT, programm=Programm.PROGRAMM_INTEGRATIONSMANAGEMENT,
+                      betrag_cent=51_000_00, gueltig_ab="2017-04-27"),
+    ]
+    monkeypatch.setattr(allocation_cli, "call", FakeCall(apb.ListParameterResponse(parameter=versions)))
+    assert main(["parameter", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:-1]
+    for line, p in zip(lines, versions, strict=True):
+        assert texte.PARAMETER_ART[p.art] in line
+        assert (texte.PROGRAMM[p.programm] if p.programm else "alle") in line
+        if p.tranche:
+            assert texte.TRANCHE[p.tranche] in line
+
+
+def test_cli_explains_a_planungsrahmen_with_the_module_texts(monkeypatch, capsys):
+    rechenweg = apb.Rechenweg(kommune_ags="08336010", programm=Programm.PROGRAMM_EHRENAMT, foerderjahr=2017,
+                              tranche=apb.TRANCHE_VORLAEUFIG, stand="2017-08-01")
+    monkeypatch.setattr(allocation_cli, "call", FakeCall(apb.ExplainPlanungsrahmenResponse(rechenweg=rechenweg)))
+    assert main(["planungsrahmen", "explain", "08336010", "--programm", "ehrenamt", "--jahr", "2017"]) == 0
+    out = capsys.readouterr().out
+    assert f"Böllen, {texte.PROGRAMM[Programm.PROGRAMM_EHRENAMT]}, Förderjahr 2017" in out
+    assert f"Tranche {texte.TRANCHE[apb.TRANCHE_VORLAEUFIG]}" in out
 
 
 # -- the dashboard ---------------------------------------------------------------------------------
