@@ -19,8 +19,8 @@ from pakt.allocation.v1 import allocation_pb2 as pb
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.cli import output
 from pakt.cli.antrag_cli import PROGRAMME
-from pakt.cli.grpc_client import acting_as, call
 from pakt.geld import euro
+from pakt.platform.client import acting_as, call
 from pakt.platform.settings import target
 from pakt.referenzdaten import gebiete
 

@@ -20,7 +20,7 @@ from pakt import texte
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.cli import output
-from pakt.cli.grpc_client import acting_as, call
+from pakt.platform.client import acting_as, call
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.geld import euro
 from pakt.platform.settings import target

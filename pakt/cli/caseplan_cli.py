@@ -27,6 +27,7 @@ from google.protobuf import json_format
 
 from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2_grpc
+from pakt import texte
 from pakt.cli import output
 from pakt.cli.antrag_cli import UsageError, read_json_text
 from pakt.platform.client import acting_as, call
@@ -45,29 +46,13 @@ FELDER = {
     "schule-bildung": pb.ZIELFELD_SCHULE_BILDUNG,
     "sonstiges": pb.ZIELFELD_SONSTIGES,
 }
-FELD_TEXT = {
-    pb.ZIELFELD_SPRACHE: "Sprache",
-    pb.ZIELFELD_ARBEIT: "Arbeit",
-    pb.ZIELFELD_ANERKENNUNG: "Anerkennung",
-    pb.ZIELFELD_WOHNEN: "Wohnen",
-    pb.ZIELFELD_SCHULE_BILDUNG: "Schule/Bildung",
-    pb.ZIELFELD_SONSTIGES: "Sonstiges",
-}
-FELD_NAME_TEXT = {pb.Zielfeld.Name(value): text for value, text in FELD_TEXT.items()}
 ZIELSTATUS = {
     "offen": pb.ZIELSTATUS_OFFEN,
     "in-arbeit": pb.ZIELSTATUS_IN_ARBEIT,
     "erreicht": pb.ZIELSTATUS_ERREICHT,
     "abgebrochen": pb.ZIELSTATUS_ABGEBROCHEN,
 }
-ZIELSTATUS_TEXT = {
-    pb.ZIELSTATUS_OFFEN: "offen",
-    pb.ZIELSTATUS_IN_ARBEIT: "in Arbeit",
-    pb.ZIELSTATUS_ERREICHT: "erreicht",
-    pb.ZIELSTATUS_ABGEBROCHEN: "abgebrochen",
-}
 PLANSTATUS = {"offen": pb.PLANSTATUS_OFFEN, "abgeschlossen": pb.PLANSTATUS_ABGESCHLOSSEN}
-PLANSTATUS_TEXT = {pb.PLANSTATUS_OFFEN: "offen", pb.PLANSTATUS_ABGESCHLOSSEN: "abgeschlossen"}
 GRUENDE = {
     "ziele-erreicht": pb.ABSCHLUSSGRUND_ZIELE_ERREICHT,
     "wegzug": pb.ABSCHLUSSGRUND_WEGZUG,
@@ -75,14 +60,6 @@ GRUENDE = {
     "kein-kontakt": pb.ABSCHLUSSGRUND_KEIN_KONTAKT,
     "einwilligung-widerrufen": pb.ABSCHLUSSGRUND_EINWILLIGUNG_WIDERRUFEN,
     "sonstiges": pb.ABSCHLUSSGRUND_SONSTIGES,
-}
-GRUND_TEXT = {
-    pb.ABSCHLUSSGRUND_ZIELE_ERREICHT: "Ziele erreicht",
-    pb.ABSCHLUSSGRUND_WEGZUG: "Wegzug",
-    pb.ABSCHLUSSGRUND_FOERDERENDE: "Förderende",
-    pb.ABSCHLUSSGRUND_KEIN_KONTAKT: "kein Kontakt",
-    pb.ABSCHLUSSGRUND_EINWILLIGUNG_WIDERRUFEN: "Einwilligung widerrufen",
-    pb.ABSCHLUSSGRUND_SONSTIGES: "Sonstiges",
 }
 PERSON_TEXT = {
     "name": "Name",
@@ -265,9 +242,9 @@ def _get(args) -> int:
 
 
 def print_plan(plan: pb.Plan) -> None:
-    status = PLANSTATUS_TEXT.get(plan.status, "?")
+    status = texte.PLANSTATUS.get(plan.status, "?")
     if plan.status == pb.PLANSTATUS_ABGESCHLOSSEN:
-        status += f" am {plan.abgeschlossen_am} ({GRUND_TEXT.get(plan.abschlussgrund, '?')})"
+        status += f" am {plan.abgeschlossen_am} ({texte.ABSCHLUSSGRUND.get(plan.abschlussgrund, '?')})"
     print(f"Integrationsplan {plan.id}")
     print(f"  Status:              {status}")
     print(f"  Kommune:             {_kommune(plan.kommune_ags)}")
@@ -292,7 +269,7 @@ def print_plan(plan: pb.Plan) -> None:
     print(f"  Ziele ({len(plan.ziele)}):" if plan.ziele else "  Ziele:               keine")
     for number, z in enumerate(plan.ziele, start=1):
         frist = f", Frist {z.frist}" if z.frist else ""
-        print(f"    {number}. {FELD_TEXT.get(z.feld, '?')}: {ZIELSTATUS_TEXT.get(z.status, '?')}{frist}  [{z.id}]")
+        print(f"    {number}. {texte.ZIELFELD.get(z.feld, '?')}: {texte.ZIELSTATUS.get(z.status, '?')}{frist}  [{z.id}]")
         if z.beschreibung:
             _block("", z.beschreibung, indent=7, width=0)
         if z.massnahmen:
@@ -329,7 +306,7 @@ def _list(args) -> int:
     for p in plaene:
         naechste = p.naechste_fortschreibung if p.status == pb.PLANSTATUS_OFFEN else ""
         print(
-            f"{p.id:<36}  {PLANSTATUS_TEXT.get(p.status, '?'):<13} {p.integrationsmanager:<20} {p.eroeffnet_am:<10}  "
+            f"{p.id:<36}  {texte.PLANSTATUS.get(p.status, '?'):<13} {p.integrationsmanager:<20} {p.eroeffnet_am:<10}  "
             f"{naechste:<17} {p.offene_ziele:>12}"
         )
     print(f"{len(plaene)} Pläne")
@@ -352,7 +329,7 @@ def _ziel_add(args) -> int:
     # Goals keep their order: the new one is the last.
     z = plan.ziele[-1]
     frist = f", Frist {z.frist}" if z.frist else ""
-    print(f"Ziel {z.id} vereinbart: {FELD_TEXT.get(z.feld, '?')}, {ZIELSTATUS_TEXT.get(z.status, '?')}{frist} (Plan {plan.id}).")
+    print(f"Ziel {z.id} vereinbart: {texte.ZIELFELD.get(z.feld, '?')}, {texte.ZIELSTATUS.get(z.status, '?')}{frist} (Plan {plan.id}).")
     return 0
 
 
@@ -381,7 +358,7 @@ def _ziel_update(args) -> int:
         _print_json(output.to_dict(plan))
         return 0
     z = next((z for z in plan.ziele if z.id == args.ziel_id), ziel)
-    print(f"Ziel {z.id} fortgeschrieben: {FELD_TEXT.get(z.feld, '?')}, {ZIELSTATUS_TEXT.get(z.status, '?')} (Plan {plan.id}).")
+    print(f"Ziel {z.id} fortgeschrieben: {texte.ZIELFELD.get(z.feld, '?')}, {texte.ZIELSTATUS.get(z.status, '?')} (Plan {plan.id}).")
     return 0
 
 
@@ -403,7 +380,7 @@ def _close(args) -> int:
     if args.json:
         _print_json(output.to_dict(plan))
         return 0
-    print(f"Integrationsplan {plan.id} abgeschlossen am {plan.abgeschlossen_am} ({GRUND_TEXT.get(plan.abschlussgrund, '?')}).")
+    print(f"Integrationsplan {plan.id} abgeschlossen am {plan.abgeschlossen_am} ({texte.ABSCHLUSSGRUND.get(plan.abschlussgrund, '?')}).")
     return 0
 
 
@@ -429,7 +406,7 @@ def _widerruf(args) -> int:
         _print_json(output.to_dict(plan))
         return 0
     print(f"Widerruf der Einwilligung zu Plan {plan.id} vermerkt am {plan.einwilligung.widerrufen_am}; "
-          f"Plan {PLANSTATUS_TEXT.get(plan.status, '?')}.")
+          f"Plan {texte.PLANSTATUS.get(plan.status, '?')}.")
     return 0
 
 
@@ -446,7 +423,7 @@ def _caseload(args) -> int:
     print(f"Überfällig ({len(reply.ueberfaellig)}):")
     for f in reply.ueberfaellig:
         # "Fortschreibung", or the Zielfeld of a goal whose deadline passed.
-        was = f"Ziel {FELD_NAME_TEXT[f.was]}" if f.was in FELD_NAME_TEXT else f.was
+        was = f"Ziel {texte.ZIELFELD.name(f.was)}" if f.was in pb.Zielfeld.keys() else f.was
         print(f"  {f.faellig_am}  {f.plan_id}  {f.integrationsmanager:<20} {was}")
     return 0
 

@@ -23,7 +23,7 @@ from pakt.allocation.v1 import allocation_pb2 as pb
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.cli import output
 from pakt.cli.antrag_cli import UsageError, decode_utf8
-from pakt.cli.grpc_client import CallFailed, acting_as, channel, describe
+from pakt.platform.client import CallFailed, acting_as, channel, describe
 from pakt.platform.settings import target
 
 ARTEN = {"vorlaeufig": pb.ERHEBUNG_ART_VORLAEUFIG, "endgueltig": pb.ERHEBUNG_ART_ENDGUELTIG}
