@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Connection, Engine, and_, exists, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from pakt.allocation.v1.events_pb2 import BescheidErlassen
 from pakt.antrag.v1 import antrag_pb2 as pb
@@ -31,6 +30,7 @@ from pakt.geld import euro
 from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
+from pakt.platform.idempotency import Idempotency
 from pakt.platform.inbox import first_delivery
 from pakt.platform.outbox import enqueue, republish
 from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, republish_selection
@@ -74,6 +74,7 @@ class AntragService:
         self.engine = engine
         # Called after a commit that wrote events, so the relay publishes without waiting to poll.
         self.on_events = on_events
+        self._keys = Idempotency(engine, idempotenzschluessel, "antwort", clock=lambda: datetime.now(UTC))
 
     # -- applicant steps ---------------------------------------------------------------------
 
@@ -616,46 +617,12 @@ class AntragService:
 
     def _idempotent(self, principal: Principal, method: str, request, response_type, action) -> Message:
         """Run action once per (caller, request_id); repeats get the first response."""
-        fingerprint = _fingerprint(method, request)
-        replayed = self._replay(principal, request.request_id, fingerprint, response_type)
-        if replayed is not None:
-            return replayed
-        now = datetime.now(UTC)
-        try:
-            with self.engine.begin() as conn:
-                response = action(conn, now)
-                conn.execute(
-                    idempotenzschluessel.insert().values(
-                        akteur=principal.label,
-                        request_id=request.request_id,
-                        methode=method,
-                        payload_sha256=fingerprint,
-                        antwort=response.SerializeToString(),
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            # A concurrent call with the same request_id won the race; answer as it did.
-            replayed = self._replay(principal, request.request_id, fingerprint, response_type)
-            if replayed is None:
-                raise
-            return replayed
-        self.on_events()
+        response, fresh = self._keys.run(
+            principal.label, method, request, action, lambda m: m.SerializeToString(), response_type.FromString
+        )
+        if fresh:
+            self.on_events()
         return response
-
-    def _replay(self, principal: Principal, request_id: str, fingerprint: str, response_type) -> Message | None:
-        k = idempotenzschluessel.c
-        with self.engine.connect() as conn:
-            key = conn.execute(
-                select(idempotenzschluessel).where(k.akteur == principal.label, k.request_id == request_id)
-            ).one_or_none()
-        if key is None:
-            return None
-        if key.payload_sha256 != fingerprint:
-            raise InvalidArgument(
-                [FieldViolation("request_id", f"wurde bereits für einen anderen Aufruf verwendet ({key.methode})")]
-            )
-        return response_type.FromString(key.antwort)
 
     def _record(
         self, conn: Connection, principal: Principal | None, antrag_id: str, version: int, schritt: int,
@@ -823,13 +790,6 @@ def public(proto: Antrag) -> Antrag:
     event.nachforderung.text = ""
     event.nachforderung.antwort = ""
     return event
-
-
-def _fingerprint(method: str, request) -> str:
-    content = type(request)()
-    content.CopyFrom(request)
-    content.request_id = ""
-    return hashlib.sha256(method.encode() + b"\0" + content.SerializeToString(deterministic=True)).hexdigest()
 
 
 def _filter_fingerprint(r: pb.ListAntraegeRequest) -> str:

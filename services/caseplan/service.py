@@ -12,7 +12,6 @@ pseudonymous: the plan's random id, the Kommune, goal fields and statuses, an ag
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import os
@@ -24,7 +23,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine, Row, and_, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from pakt import geheimhaltung
 from pakt.caseplan.v1 import caseplan_pb2 as pb
@@ -32,6 +30,7 @@ from pakt.caseplan.v1 import events_pb2 as ev
 from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
+from pakt.platform.idempotency import Idempotency
 from pakt.platform.outbox import enqueue, republish
 from pakt.platform.settings import SettingsError, env_int
 from pakt.referenzdaten import gebiete
@@ -126,6 +125,7 @@ def validate_kreis_ags(kreis_ags: str) -> None:
 class CasePlanService:
     def __init__(self, engine: Engine, cipher: FieldCipher, on_events: Callable[[], None] = lambda: None) -> None:
         self._engine = engine
+        self._keys = Idempotency(engine, idempotenzschluessel, "plan_id", clock=lambda: datetime.now(UTC))
         self.cipher = cipher
         self.on_events = on_events
 
@@ -555,40 +555,16 @@ class CasePlanService:
     def _idempotent(
         self, principal: Principal, method: str, request, action, load: bool = True, keep_key: bool = True
     ) -> pb.Plan | None:
-        """Run action once per (caller, request_id). The key keeps a fingerprint and the plan's id,
-        not the response, which holds personal data: a repeat answers with the plan as it is now."""
-        fingerprint = _fingerprint(method, request)
-        plan_id = self._replay(principal, request.request_id, fingerprint, method)
-        if plan_id is None:
-            try:
-                with self._engine.begin() as conn:
-                    now = datetime.now(UTC)
-                    plan_id = action(conn, now)
-                    if keep_key:
-                        conn.execute(idempotenzschluessel.insert().values(
-                            akteur=principal.label, request_id=request.request_id, methode=method,
-                            payload_sha256=fingerprint, plan_id=plan_id, created_at=now,
-                        ))
-            except IntegrityError:
-                plan_id = self._replay(principal, request.request_id, fingerprint, method)
-                if plan_id is None:
-                    raise
+        """Run action once per (caller, request_id). The key keeps the plan's id, not the response,
+        which holds personal data: a repeat answers with the plan as it is now."""
+        plan_id, fresh = self._keys.run(principal.label, method, request, action, str, str, keep_key=keep_key)
+        if fresh:
             self.on_events()
         if not load:
             return None
         with self._engine.begin() as conn:
             self._plan_row(conn, principal, plan_id)
             return self._load(conn, plan_id)
-
-    def _replay(self, principal: Principal, request_id: str, fingerprint: str, method: str) -> str | None:
-        k = idempotenzschluessel.c
-        with self._engine.connect() as conn:
-            key = conn.execute(select(idempotenzschluessel).where(k.akteur == principal.label, k.request_id == request_id)).one_or_none()
-        if key is None:
-            return None
-        if key.payload_sha256 != fingerprint:
-            raise InvalidArgument([FieldViolation("request_id", f"wurde bereits für einen anderen Aufruf verwendet ({key.methode})")])
-        return key.plan_id
 
     def _plan_row(self, conn: Connection, principal: Principal, plan_id: str, lock: bool = False) -> Row:
         """The plan, if the caller is responsible for it; someone else's and unknown look alike."""
@@ -743,13 +719,6 @@ def _uebersicht(row: Row, offene_ziele: int) -> pb.PlanUebersicht:
         eroeffnet_am=row.eroeffnet_am.isoformat(), naechste_fortschreibung=_iso(row.naechste_fortschreibung),
         offene_ziele=offene_ziele,
     )
-
-
-def _fingerprint(method: str, request) -> str:
-    content = type(request)()
-    content.CopyFrom(request)
-    content.request_id = ""
-    return hashlib.sha256(method.encode() + b"\0" + content.SerializeToString(deterministic=True)).hexdigest()
 
 
 def _iso(value: date | None) -> str:
