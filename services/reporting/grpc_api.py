@@ -37,8 +37,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         return reply
 
     async def GetUtilisation(self, request, context):
-        rows = await asyncio.to_thread(self.readmodel.utilisation, request.by, request.foerderjahr)
-        applied = await asyncio.to_thread(self.readmodel.events_applied)
+        rows, applied = await asyncio.to_thread(self.readmodel.utilisation_und_stand, request.by, request.foerderjahr)
         return reporting_pb2.GetUtilisationResponse(
             rows=[reporting_pb2.UtilisationRow(**asdict(r)) for r in rows], events_applied=applied
         )

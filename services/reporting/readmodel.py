@@ -165,6 +165,10 @@ class ReadModel:
         return removed
 
     def utilisation(self, by: int, foerderjahr: int) -> list[Zeile]:
+        return self.utilisation_und_stand(by, foerderjahr)[0]
+
+    def utilisation_und_stand(self, by: int, foerderjahr: int) -> tuple[list[Zeile], int]:
+        """The figures and the number of events they stand for, read in one transaction."""
         jahre = {j for p in programme().values() for j in p.foerderjahre}
         violations = []
         if by not in (Gliederung.GLIEDERUNG_LANDKREIS, Gliederung.GLIEDERUNG_PROGRAMM):
@@ -197,11 +201,12 @@ class ReadModel:
                 antrag_stand,
                 foerderjahr,
             )
+            applied = conn.execute(select(aggregation_stand.c.events_applied)).scalar_one()
         rows = []
         for key, name in names.items():
             beantragt, bewilligt, ausgezahlt, anzahl = antraege.get(key, (0, 0, 0, 0))
             rows.append(Zeile(key, name, rahmen.get(key, (0,))[0], beantragt, bewilligt, ausgezahlt, anzahl))
-        return rows
+        return rows, applied
 
 
     def integrationsmanagement(self, by: int, kreis_ags: str) -> Integrationsmanagement:

@@ -60,7 +60,9 @@ def test_replaying_twice_and_out_of_order_gives_the_same_figures(readmodel):
     assert by_key["08115"] == ("08115", 400_00, 500_00, 400_00, 1)
     assert by_key["08111"] == ("08111", 600_00, 0, 0, 0)
     assert readmodel.events_applied() == 3
-    programme = {r.key: r for r in readmodel.utilisation(GLIEDERUNG_PROGRAMM, 2017)}
+    rows, applied = readmodel.utilisation_und_stand(GLIEDERUNG_PROGRAMM, 2017)
+    assert applied == 3  # the figures and the count they stand for, from one transaction
+    programme = {r.key: r for r in rows}
     assert programme["PROGRAMM_INTEGRATIONSMANAGEMENT"].planungsrahmen_cent == 1_000_00
     assert programme["PROGRAMM_SPRACHERWERB"].planungsrahmen_cent == 0
 
