@@ -40,9 +40,10 @@ async def main(stop: asyncio.Event) -> None:
     await asyncio.to_thread(migrate, engine, MIGRATIONS)
     readmodel = ReadModel(engine)
 
-    # A database fault raises: the consumer retries the event with backoff, nothing is skipped.
-    handlers = dict.fromkeys(ReadModel.EVENT_TYPES, readmodel.apply)
-    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, handlers, Readiness())
+    # Every event goes to the read model, which applies its types and counts every event it
+    # processed per producer (how a rebuild knows how far it got). A database fault raises: the
+    # consumer retries the event with backoff, nothing is skipped.
+    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, {}, Readiness(), otherwise=readmodel.apply)
     log.info("aggregation started", extra={"group": GROUP_ID})
     try:
         await consumer.run(stop)

@@ -72,9 +72,6 @@ class Integrationsmanagement:
 
 
 class ReadModel:
-    # The events the aggregation applies; others are not its business.
-    EVENT_TYPES = (AntragEingereicht, AntragBeschieden, AntragFortgeschrieben, VerteilungFestgelegt, *CASEPLAN_EVENTS)
-
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
