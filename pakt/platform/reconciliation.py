@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine, Table
 
 from pakt.platform.errors import FieldViolation, InvalidArgument, Violations
+from pakt.platform.outbox import republish
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 5000
@@ -66,3 +72,19 @@ def republish_selection(ids: Sequence[str], alle: bool, pattern: re.Pattern[str]
                 v.add(f"{field}[{i}]", f"„{value[:60]}“ ist keine gültige ID (UUID in Kleinbuchstaben)")
     v.raise_if_any()
     return None if alle else sorted(set(ids))
+
+
+def queue_again(
+    engine: Engine, outbox: Table, keys: list[str] | None, by: str, on_events: Callable[[], None]
+) -> int:
+    """The Republish use case of every service: queue the published events of the given aggregates
+    (None: of all) to be published again, note who asked, and wake the relay."""
+    with engine.begin() as conn:
+        queued = republish(conn, outbox, keys)
+    log.info(
+        "events queued to be published again",
+        extra={"by": by, "aggregates": "alle" if keys is None else len(keys), "events": queued},
+    )
+    if queued:
+        on_events()
+    return queued

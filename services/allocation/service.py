@@ -45,7 +45,7 @@ from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 from pakt.platform.inbox import first_delivery
 from pakt.platform.outbox import enqueue, republish
-from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, republish_selection
+from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, queue_again, republish_selection
 from pakt.referenzdaten import Gebiete, gebiete
 from services.allocation import domain
 from services.allocation import verteilung as verteilung_rechnung
@@ -619,14 +619,7 @@ class AllocationService:
         (Bescheide and Verteilungen), to be published again."""
         _require_operator(principal)
         ids = republish_selection(r.antrag_ids, r.alle, ANTRAG_ID)
-        with self.engine.begin() as conn:
-            queued = republish(conn, outbox, ids)
-        log.info(
-            "events queued to be published again",
-            extra={"by": principal.label, "antraege": "alle" if ids is None else len(ids), "events": queued},
-        )
-        if queued:
-            self.on_events()
+        queued = queue_again(self.engine, outbox, ids, principal.label, self.on_events)
         return RepublishResponse(events_queued=queued)
 
 

@@ -33,7 +33,7 @@ from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgu
 from pakt.platform.idempotency import Idempotency
 from pakt.platform.inbox import first_delivery
 from pakt.platform.outbox import enqueue, republish
-from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, republish_selection
+from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, queue_again, republish_selection
 from pakt.referenzdaten import gebiete, programme
 from services.antrag import domain
 from services.antrag.domain import Violations
@@ -541,14 +541,7 @@ class AntragService:
         """Queue the published events of the given Anträge, or of all, to be published again."""
         _require_operator(principal)
         ids = republish_selection(r.antrag_ids, r.alle, domain.UUID)
-        with self.engine.begin() as conn:
-            queued = republish(conn, outbox, ids)
-        log.info(
-            "events queued to be published again",
-            extra={"by": principal.label, "antraege": "alle" if ids is None else len(ids), "events": queued},
-        )
-        if queued:
-            self.on_events()
+        queued = queue_again(self.engine, outbox, ids, principal.label, self.on_events)
         return pb.RepublishResponse(events_queued=queued)
 
     def republish_undecided(self, older_than: timedelta = BESCHEID_ERWARTET_BINNEN, limit: int = 500) -> int:

@@ -31,7 +31,8 @@ from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
 from pakt.platform.idempotency import Idempotency
-from pakt.platform.outbox import enqueue, republish
+from pakt.platform.outbox import enqueue
+from pakt.platform.reconciliation import queue_again
 from pakt.platform.settings import SettingsError, env_int
 from pakt.referenzdaten import gebiete
 from services.caseplan import audit, domain
@@ -484,11 +485,7 @@ class CasePlanService:
         _require_operator(principal)
         if not r.alle:
             raise InvalidArgument([FieldViolation("alle", "muss gesetzt sein: es werden alle Ereignisse erneut veröffentlicht")])
-        with self._engine.begin() as conn:
-            queued = republish(conn, outbox)
-        log.info("events queued to be published again", extra={"by": principal.label, "events": queued})
-        if queued:
-            self.on_events()
+        queued = queue_again(self._engine, outbox, None, principal.label, self.on_events)
         return pb.RepublishResponse(events_queued=queued)
 
     def erase_expired(self, aufbewahrung: Aufbewahrung, akteur: str = "system:aufbewahrung") -> tuple[int, int]:
