@@ -177,14 +177,14 @@ class EventConsumer:
             except (KafkaError, TimeoutError, OSError) as exc:
                 self.readiness.problem(self.component, "broker_unreachable", "Kafka nicht erreichbar")
                 log.warning("consumer cannot start, retrying", extra={"group": self.group_id, "error": repr(exc)})
-                await _stop_quietly(consumer)
+                await stop_quietly(consumer)
                 await backoff.wait(stop)
                 continue
             backoff.reset()
             try:
                 await self._consume(consumer, stop)
             finally:
-                await _stop_quietly(consumer)
+                await stop_quietly(consumer)
 
     async def _consume(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
         consumer.subscribe(self.topics, listener=_Forget(self))
@@ -323,8 +323,14 @@ class _Forget(ConsumerRebalanceListener):
         pass
 
 
-async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
+async def stop_quietly(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer whose broker may be gone; what fails then leaves nothing to do."""
     try:
         await consumer.stop()
-    except Exception as exc:  # stopping after a failed start may fail too; nothing is left to do
+    except asyncio.CancelledError:
+        # aiokafka re-raises the cancellation of its own fetch task when the broker went away.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception as exc:  # stopping after a failed start may fail too
         log.debug("consumer stop failed", extra={"error": repr(exc)})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
-from pakt.platform.kafka import PROBE_TIMEOUT_S, probe
+from pakt.platform.kafka import PROBE_TIMEOUT_S, probe, stop_quietly
 from pakt.platform.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class Freshness:
             try:
                 await consumer.start()
             except BaseException:
-                await _stop(consumer)
+                await stop_quietly(consumer)
                 raise
             self._consumer = consumer
         return self._consumer
@@ -115,16 +115,5 @@ class Freshness:
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
-            await _stop(consumer)
+            await stop_quietly(consumer)
 
-
-async def _stop(consumer: AIOKafkaConsumer) -> None:
-    try:
-        await consumer.stop()
-    except asyncio.CancelledError:
-        # aiokafka re-raises the cancellation of its own fetch task when the broker went away.
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise
-    except Exception as exc:  # a client that never connected may fail to stop; nothing is left
-        log.debug("stopping a Kafka client failed", extra={"error": repr(exc)})
