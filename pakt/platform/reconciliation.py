@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine, Table
 
-from pakt.platform.errors import FieldViolation, InvalidArgument, Violations
+from pakt.platform.errors import FieldViolation, InvalidArgument
+from pakt.platform.validation import Violations
 from pakt.platform.outbox import republish
 
 log = logging.getLogger(__name__)

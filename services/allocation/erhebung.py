@@ -34,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 
 from pakt.allocation.v1.allocation_pb2 import ErhebungArt, ErhebungKopf, ImportErhebungRequest, ImportErhebungResponse
 from pakt.platform.auth import Principal
-from pakt.platform.errors import FieldViolation, InvalidArgument, character_problem
+from pakt.platform.errors import FieldViolation, InvalidArgument
+from pakt.platform.validation import character_problem
 from pakt.referenzdaten import gebiete
 from services.allocation.service import AllocationService, _require_operator, _Violations
 from services.allocation.tables import erhebung, erhebung_anzahl, verteilung

@@ -42,7 +42,8 @@ from pakt.common.v1.programm_pb2 import Programm
 from pakt.geld import euro
 from pakt.platform import events
 from pakt.platform.auth import Principal
-from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
+from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
+from pakt.platform.validation import Violations
 from pakt.platform.inbox import first_delivery
 from pakt.platform.outbox import enqueue, republish
 from pakt.platform.reconciliation import decode_page_token, encode_page_token, page_size, queue_again, republish_selection

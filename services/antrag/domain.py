@@ -22,7 +22,7 @@ from pakt.antrag.v1.antrag_pb2 import (
 )
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.geld import euro
-from pakt.platform import errors
+from pakt.platform import validation
 from pakt.referenzdaten import Gebiete, Programmdefinition
 
 S = AntragStatus
@@ -104,7 +104,7 @@ def overlaps(a_beginn: date, a_ende: date, b_beginn: date, b_ende: date) -> bool
 # -- validation ---------------------------------------------------------------------------------
 
 
-class Violations(errors.Violations):
+class Violations(validation.Violations):
     """Field violations, with the checks the antrag service's requests share."""
 
     def antrag_id(self, value: str, field: str = "antrag_id") -> None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from pakt import texte
 from pakt.caseplan.v1 import caseplan_pb2 as pb
-from pakt.platform.errors import Violations
+from pakt.platform.validation import Violations
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

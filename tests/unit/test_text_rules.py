@@ -20,7 +20,8 @@ from pakt.allocation.v1.allocation_pb2 import (
 )
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2 as cpb
-from pakt.platform.errors import InvalidArgument, Violations, character_problem
+from pakt.platform.errors import InvalidArgument
+from pakt.platform.validation import Violations, character_problem
 from pakt.referenzdaten import gebiete, programme
 from services.allocation.erhebung import _kopf, parse_erhebung
 from services.allocation.service import _validate_parameter
