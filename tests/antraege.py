@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from pakt.allocation.v1.allocation_pb2 import ENTSCHEIDUNG_BEWILLIGT, ENTSCHEIDUNG_TEILWEISE_BEWILLIGT
+from sqlalchemy import Engine
+
+from pakt.allocation.v1.allocation_pb2 import (
+    ENTSCHEIDUNG_BEWILLIGT,
+    ENTSCHEIDUNG_TEILWEISE_BEWILLIGT,
+)
 from pakt.allocation.v1.events_pb2 import BescheidErlassen
 from pakt.antrag.v1 import antrag_pb2 as pb
-from pakt.platform import events
 from pakt.common.v1.programm_pb2 import Programm
+from pakt.platform import events
 from pakt.platform.auth import Principal
-from services.antrag.service import AntragService
+from pakt.platform.unit_of_work import utcnow
+from services.antrag import abfragen, abgleich, antragsteller, bewilligungsstelle
+from services.antrag import bescheid as bescheide
+from services.antrag.main import units_of_work
 
 IM = Programm.PROGRAMM_INTEGRATIONSMANAGEMENT
 SPRACHERWERB = Programm.PROGRAMM_SPRACHERWERB
@@ -24,6 +33,46 @@ DENKENDORF = "08116015"
 BAD_BOLL = "08117012"  # Landkreis Göppingen
 
 RP = Principal(operator="sachbearbeitung")
+
+
+class Antraege:
+    """The antrag use cases on one database, called as the gRPC API calls them."""
+
+    def __init__(self, engine: Engine, on_events: Callable[[], None] = lambda: None, clock=utcnow) -> None:
+        self.engine = engine
+        self.units = units_of_work(engine, on_events, clock)
+
+    def __getattr__(self, name: str):
+        use_case = _USE_CASES[name]
+        return lambda *args, **kwargs: use_case(self.units, *args, **kwargs)
+
+    def get(self, principal: Principal, antrag_id: str) -> pb.Antrag:
+        return abfragen.get(self.units, principal, pb.GetAntragRequest(id=antrag_id)).antrag
+
+    def history(self, principal: Principal, antrag_id: str) -> list[pb.HistorienEintrag]:
+        return list(abfragen.history(self.units, principal, pb.GetAntragHistoryRequest(antrag_id=antrag_id)).eintraege)
+
+    def list_uebertragungen(self, principal: Principal, r: pb.ListUebertragungenRequest) -> list[pb.Uebertragung]:
+        return list(abfragen.list_uebertragungen(self.units, principal, r).uebertragungen)
+
+
+_USE_CASES = {
+    "submit": antragsteller.submit,
+    "withdraw": antragsteller.withdraw,
+    "answer_nachforderung": antragsteller.answer_nachforderung,
+    "request_mittelabruf": antragsteller.request_mittelabruf,
+    "submit_verwendungsnachweis": antragsteller.submit_verwendungsnachweis,
+    "record_uebertragung": antragsteller.record_uebertragung,
+    "begin_pruefung": bewilligungsstelle.begin_pruefung,
+    "request_nachforderung": bewilligungsstelle.request_nachforderung,
+    "complete_pruefung": bewilligungsstelle.complete_pruefung,
+    "confirm_auszahlung": bewilligungsstelle.confirm_auszahlung,
+    "apply_bescheid": bescheide.apply_bescheid,
+    "list": abfragen.list_antraege,
+    "list_geldstaende": abgleich.list_geldstaende,
+    "republish": abgleich.republish_antraege,
+    "republish_undecided": abgleich.republish_undecided,
+}
 
 
 def kommune(ags: str) -> Principal:
@@ -59,7 +108,7 @@ def submission(**overrides) -> pb.SubmitAntragRequest:
     return pb.SubmitAntragRequest(**fields)
 
 
-def bescheid(service: AntragService, antrag_id: str, bewilligt: int, entscheidung=ENTSCHEIDUNG_BEWILLIGT) -> None:
+def bescheid(service: Antraege, antrag_id: str, bewilligt: int, entscheidung=ENTSCHEIDUNG_BEWILLIGT) -> None:
     """Allocation's Bescheid, as the consumer hands it over."""
     payload = BescheidErlassen(
         bescheid_id=str(uuid.uuid4()), antrag_id=antrag_id, entscheidung=entscheidung, bewilligt_cent=bewilligt,
@@ -69,7 +118,7 @@ def bescheid(service: AntragService, antrag_id: str, bewilligt: int, entscheidun
     assert service.apply_bescheid(envelope, payload) == "applied"
 
 
-def approved(service: AntragService, who: str = STUTTGART, betrag: int = 120_000_00, bewilligt: int | None = None, **fields):
+def approved(service: Antraege, who: str = STUTTGART, betrag: int = 120_000_00, bewilligt: int | None = None, **fields):
     a = service.submit(kommune(who), submission(antragsteller_ags=who, betrag_cent=betrag, **fields)).antrag
     service.begin_pruefung(RP, pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.id))
     service.complete_pruefung(RP, pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.id))

@@ -21,6 +21,7 @@ class FakeUnits(Generic[R]):
     def __init__(self, repo: R, now: datetime | None = None) -> None:
         self.repo = repo
         self.now = now or utcnow()
+        self.clock = lambda: self.now
         self.published: list[tuple[str, Envelope]] = []
         self.committed = 0
 
@@ -34,7 +35,7 @@ class FakeUnits(Generic[R]):
         self.committed += 1
         return result
 
-    def run_once(self, caller, method, request, work, answer, *, keep_key=True):
+    def run_once(self, caller, method, request, work, answer, *, keep_key=True, digest=None):
         return self.run(work)
 
     def apply(self, event_id, work, duplicate):

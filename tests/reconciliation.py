@@ -40,22 +40,21 @@ from services.allocation.tables import outbox as allocation_outbox
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.main import GRPC_SERVICE_NAME as ANTRAG_SERVICE_NAME
 from services.antrag.main import MIGRATIONS as ANTRAG_MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from services.antrag.tables import outbox as antrag_outbox
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.main import GRPC_SERVICE_NAME as CASEPLAN_SERVICE_NAME
 from services.caseplan.main import MIGRATIONS as CASEPLAN_MIGRATIONS
-from services.caseplan.service import CasePlanService
 from services.caseplan.tables import outbox as caseplan_outbox
 from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.main import GRPC_SERVICE_NAME as REPORTING_SERVICE_NAME
 from services.reporting.main import MIGRATIONS as REPORTING_MIGRATIONS
-from services.reporting.readmodel import ReadModel
 from tests.antraege import RP, STUTTGART, kommune, rid, submission
-from tests.caseplan import cipher
+from tests.caseplan import Plaene, cipher
 from tests.conftest import _postgres_database
 from tests.databases import migrated_engine
+from tests.reporting import Lesemodell
 from tests.grpc_servers import ServedInThread
 
 SERVICES = ("antrag", "allocation", "caseplan", "reporting")
@@ -80,10 +79,10 @@ Loss = Callable[[str, events.Event], bool]
 class Dienste:
     pki: DevPki
     engines: dict[str, Engine]
-    antrag: AntragService
+    antrag: Antraege
     allocation: AllocationService
-    caseplan: CasePlanService
-    reporting: ReadModel
+    caseplan: Plaene
+    reporting: Lesemodell
     servers: dict[str, ServedInThread]
 
     def target(self, service: str) -> str:
@@ -178,23 +177,23 @@ def dienste(backend: str, tmp_path: Path) -> Iterator[Dienste]:
         migrations = {"antrag": ANTRAG_MIGRATIONS, "allocation": ALLOCATION_MIGRATIONS,
                       "caseplan": CASEPLAN_MIGRATIONS, "reporting": REPORTING_MIGRATIONS}
         engines = {s: stack.enter_context(migrated_engine(urls[s], migrations[s])) for s in SERVICES}
-        antrag = AntragService(engines["antrag"])
+        antrag = Antraege(engines["antrag"])
         allocation = AllocationService(engines["allocation"])
         allocation.seed_parameters()
         allocation.ensure_verteilungen()
-        caseplan = CasePlanService(engines["caseplan"], cipher())
-        reporting = ReadModel(engines["reporting"])
+        caseplan = Plaene(engines["caseplan"], cipher())
+        reporting = Lesemodell(engines["reporting"])
         servicers = {
             "antrag": (ANTRAG_SERVICE_NAME,
-                       lambda s: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(antrag), s)),
+                       lambda s: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(antrag.units), s)),
             "allocation": (ALLOCATION_SERVICE_NAME,
                            lambda s: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
                                AllocationServicer(allocation), s)),
             "caseplan": (CASEPLAN_SERVICE_NAME,
-                         lambda s: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(caseplan), s)),
+                         lambda s: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(caseplan.units), s)),
             "reporting": (REPORTING_SERVICE_NAME,
                           lambda s: reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
-                              ReportingServicer(reporting, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ())), s)),
+                              ReportingServicer(reporting.units, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ())), s)),
         }
         servers = {}
         for name, (service_name, add) in servicers.items():

@@ -61,11 +61,13 @@ class UnitOfWork(Generic[R]):
 class Units(Protocol[R]):
     """What use cases depend on: the real UnitsOfWork or a fake."""
 
+    clock: Callable[[], datetime]
+
     def run(self, work: Callable[[UnitOfWork[R]], T]) -> T: ...
 
     def run_once(
         self, caller: str, method: str, request: Message, work: Callable[[UnitOfWork[R]], T], answer: Answer[T],
-        *, keep_key: bool = True,
+        *, keep_key: bool = True, digest: str | None = None,
     ) -> T: ...
 
     def apply(self, event_id: str, work: Callable[[UnitOfWork[R]], T], duplicate: T) -> T: ...
@@ -114,14 +116,16 @@ class UnitsOfWork(Generic[R]):
 
     def run_once(
         self, caller: str, method: str, request: Message, work: Callable[[UnitOfWork[R]], T], answer: Answer[T],
-        *, keep_key: bool = True,
+        *, keep_key: bool = True, digest: str | None = None,
     ) -> T:
         """Run work once per (caller, request_id), committing its key with it; a repeat answers
         as the first call did. keep_key=False writes no key (for a command that removes what a
-        key would point to, such as an erasure)."""
+        key would point to, such as an erasure). digest replaces fingerprint(method, request) for
+        a request that does not hold all of what it is (a client stream: its first message and
+        the hash of the rest)."""
         if self.keys is None:
             raise RuntimeError("this service keeps no idempotency keys")
-        digest = fingerprint(method, request)
+        digest = digest or fingerprint(method, request)
         if (earlier := self.keys.replay(caller, request.request_id, digest)) is not None:
             return answer.replay(earlier)
         try:

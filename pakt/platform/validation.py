@@ -97,7 +97,7 @@ class Violations:
             self.add(field, problem)
         return problem is None
 
-    def uuid(self, value: str, field: str, *, what: str = "ID") -> None:
+    def uuid(self, value: str, field: str, *, what: str = "gültige ID") -> None:
         """An id the platform issued (an Antrag, a plan, a Mittelabruf): a lowercase UUID."""
         if not value:
             self.add(field, "fehlt")

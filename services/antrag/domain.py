@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pakt import texte
 from pakt.allocation.v1.allocation_pb2 import Entscheidung
@@ -27,10 +27,12 @@ from pakt.referenzdaten import Gebiete, Programmdefinition
 
 S = AntragStatus
 AGS = re.compile(r"[0-9]{5}(?:[0-9]{3})?")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 TELEFON = re.compile(r"\+?[0-9][0-9 ()/-]{4,29}")
 
+# The roles of a Kommune in an Antrag (beteiligung.rolle).
+ANTRAGSTELLER, MITGLIED, UEBERTRAGEND = "ANTRAGSTELLER", "MITGLIED", "UEBERTRAGEND"
+MAX_FRIST = timedelta(days=365)
 MAX_STELLEN = 50
 MAX_MITGLIEDER = 50
 NAME_LEN = 200
@@ -97,6 +99,55 @@ def abrechnen(bewilligt_cent: int, ausgezahlt_cent: int, verwendet_cent: int) ->
     return Abrechnung(ausgezahlt_cent - verwendet_cent, bewilligt_cent - verwendet_cent)
 
 
+def mittelabruf_error(betrag_cent: int, bewilligt_cent: int, abgerufen_cent: int) -> str | None:
+    """Why a Mittelabruf of this amount is not possible, or None: no more than approved and not drawn."""
+    frei = bewilligt_cent - abgerufen_cent
+    if betrag_cent > frei:
+        return (
+            f"Der Mittelabruf über {euro(betrag_cent)} übersteigt den noch abrufbaren Betrag von "
+            f"{euro(frei)} (bewilligt {euro(bewilligt_cent)}, abgerufen {euro(abgerufen_cent)})."
+        )
+    return None
+
+
+def verwendungsnachweis_error(
+    heute: date, ende: date, mittelabruf_offen: bool, verwendet_cent: int, ausgezahlt_cent: int
+) -> str | None:
+    """Why a Verwendungsnachweis is not possible yet, or None: after the Förderzeitraum, with every
+    Mittelabruf paid out, for no more than was paid out."""
+    if heute <= ende:
+        return f"Der Verwendungsnachweis folgt auf das Ende des Förderzeitraums am {ende.isoformat()}."
+    if mittelabruf_offen:
+        return "Ein Mittelabruf ist noch nicht ausgezahlt; der Nachweis folgt danach."
+    if verwendet_cent > ausgezahlt_cent:
+        return (
+            f"Verwendet {euro(verwendet_cent)} ist mehr als ausgezahlt ({euro(ausgezahlt_cent)}): "
+            "noch nicht abgerufene Mittel bitte vor dem Nachweis abrufen."
+        )
+    return None
+
+
+def frist_error(frist: date, heute: date) -> str | None:
+    """A Nachforderung's Frist lies between today and a year from now."""
+    if not heute <= frist <= heute + MAX_FRIST:
+        return f"muss zwischen heute ({heute.isoformat()}) und einem Jahr danach liegen"
+    return None
+
+
+def ausschliessende_rollen(antragsteller: bool) -> list[str]:
+    """A Kommune either applies itself or is a member of one Kooperation, per programme and
+    period: the roles in another active, overlapping Antrag that exclude the new one."""
+    return [MITGLIED] if antragsteller else [ANTRAGSTELLER, MITGLIED]
+
+
+def kooperation_error(ags: str, bestehende_rolle: str) -> str:
+    return (
+        f"{ags} ist für dieses Programm und einen überschneidenden Zeitraum bereits "
+        + ("Mitglied eines gemeinsamen Antrags." if bestehende_rolle == MITGLIED else "an einem Antrag beteiligt.")
+        + " Eine Kommune ist entweder Mitglied einer Kooperation oder beantragt selbst."
+    )
+
+
 def overlaps(a_beginn: date, a_ende: date, b_beginn: date, b_ende: date) -> bool:
     return a_beginn <= b_ende and b_beginn <= a_ende
 
@@ -108,32 +159,7 @@ class Violations(validation.Violations):
     """Field violations, with the checks the antrag service's requests share."""
 
     def antrag_id(self, value: str, field: str = "antrag_id") -> None:
-        if not value:
-            self.add(field, "fehlt")
-        elif not UUID.fullmatch(value):
-            self.add(field, f"„{value[:60]}“ ist keine Antrags-ID (UUID in Kleinbuchstaben)")
-
-    def uuid(self, value: str, field: str) -> None:
-        if not value:
-            self.add(field, "fehlt")
-        elif not UUID.fullmatch(value):
-            self.add(field, f"„{value[:60]}“ ist keine gültige ID (UUID in Kleinbuchstaben)")
-
-    def datum(self, value: str, field: str) -> date | None:
-        if not value:
-            self.add(field, "fehlt")
-            return None
-        try:
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-                raise ValueError
-            return date.fromisoformat(value)
-        except ValueError:
-            self.add(field, f"„{value[:30]}“ ist kein Datum im Format JJJJ-MM-TT")
-            return None
-
-    def betrag(self, value: int, field: str) -> None:
-        if value <= 0:
-            self.add(field, "muss größer als 0 sein")
+        self.uuid(value, field, what="Antrags-ID")
 
 
 def validate_submission(

@@ -14,8 +14,8 @@ from sqlalchemy import (
     Text,
 )
 
-from pakt.platform.inbox import inbox_table
 from pakt.platform.db import AUTO_ID
+from pakt.platform.inbox import inbox_table
 from pakt.platform.outbox import outbox_table, relay_state_table
 
 metadata = MetaData()

@@ -26,7 +26,7 @@ from pakt.platform.pki import DevPki, ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.main import GRPC_SERVICE_NAME, MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from tests.antraege import ALTBACH, ESSLINGEN_KREIS, RP, SPRACHERWERB, STUTTGART, bescheid, kommune, rid, submission
 from tests.databases import migrated_engine
 from tests.grpc_servers import ServedInThread
@@ -54,7 +54,7 @@ READER = {"own": OK, "other": DENIED, "landkreis": OK, "rp": OK, "none": UNAUTH,
 def setup(db_url, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        service = AntragService(engine)
+        service = Antraege(engine)
         # Altbach transferred Integrationsmanagement to Landkreis Esslingen for 2018: the Landkreis
         # reads Altbach's Integrationsmanagement Anträge from then on.
         service.record_uebertragung(kommune(ALTBACH), pb.RecordUebertragungRequest(
@@ -62,7 +62,7 @@ def setup(db_url, tmp_path):
         ))
         server = ServedInThread(
             GRPC_SERVICE_NAME,
-            lambda grpc_server: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service), grpc_server),
+            lambda grpc_server: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(service.units), grpc_server),
             pki,
         )
         try:
@@ -80,36 +80,36 @@ def call(server: ServedInThread, pki: DevPki, identity: str | None, method: str,
 # -- an Antrag of Altbach in the status each step needs ------------------------------------------
 
 
-def eingegangen(s: AntragService) -> pb.Antrag:
+def eingegangen(s: Antraege) -> pb.Antrag:
     return s.submit(kommune(ALTBACH), submission(antragsteller_ags=ALTBACH, betrag_cent=40_000_00)).antrag
 
 
-def in_pruefung(s: AntragService) -> pb.Antrag:
+def in_pruefung(s: Antraege) -> pb.Antrag:
     a = eingegangen(s)
     return s.begin_pruefung(RP, pb.BeginPruefungRequest(request_id=rid(), antrag_id=a.id)).antrag
 
 
-def nachforderung(s: AntragService) -> pb.Antrag:
+def nachforderung(s: Antraege) -> pb.Antrag:
     a = in_pruefung(s)
     frist = pb.RequestNachforderungRequest(request_id=rid(), antrag_id=a.id, text="Stellenplan", frist=_today())
     return s.request_nachforderung(RP, frist).antrag
 
 
-def bewilligt(s: AntragService) -> pb.Antrag:
+def bewilligt(s: Antraege) -> pb.Antrag:
     a = in_pruefung(s)
     s.complete_pruefung(RP, pb.CompletePruefungRequest(request_id=rid(), antrag_id=a.id))
     bescheid(s, a.id, 40_000_00)
     return s.get(RP, a.id)
 
 
-def abgerufen(s: AntragService) -> pb.Antrag:
+def abgerufen(s: Antraege) -> pb.Antrag:
     a = bewilligt(s)
     return s.request_mittelabruf(
         kommune(ALTBACH), pb.RequestMittelabrufRequest(request_id=rid(), antrag_id=a.id, betrag_cent=10_000_00)
     ).antrag
 
 
-def ausgezahlt(s: AntragService) -> pb.Antrag:
+def ausgezahlt(s: Antraege) -> pb.Antrag:
     a = abgerufen(s)
     return s.confirm_auszahlung(
         RP, pb.ConfirmAuszahlungRequest(request_id=rid(), antrag_id=a.id, mittelabruf_id=a.mittelabrufe[0].id)
@@ -123,7 +123,7 @@ def _today() -> str:
 @dataclass(frozen=True)
 class Rpc:
     method: str
-    prepare: Callable[[AntragService], pb.Antrag | None]
+    prepare: Callable[[Antraege], pb.Antrag | None]
     request: Callable[[pb.Antrag | None], object]
     expected: dict[str, str]
 

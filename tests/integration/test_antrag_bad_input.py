@@ -14,17 +14,17 @@ from sqlalchemy import func, select
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.platform.errors import InvalidArgument
 from services.antrag.main import MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from services.antrag.tables import metadata
 from tests.antraege import ALTBACH, ESSLINGEN, IM, RP, SPRACHERWERB, STUTTGART, approved, kommune, rid, submission
-from services.antrag.service import _filter_fingerprint
+from services.antrag.abfragen import filter_fingerprint
 from tests.databases import migrated_engine
 
 TODAY = datetime.now(UTC).date()
 UPPERCASE_ID = "9B2F6C1E-3D4A-4F5B-8C7D-0E1F2A3B4C5D"
 
 
-LIST_FILTERS = _filter_fingerprint(pb.ListAntraegeRequest())
+LIST_FILTERS = filter_fingerprint(pb.ListAntraegeRequest())
 
 
 def token(data) -> str:
@@ -141,7 +141,7 @@ CASES = [
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        yield AntragService(engine)
+        yield Antraege(engine)
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def build(rpc: str, target: pb.Antrag, overrides: dict):
     return method, principal, request_type(**{**own, **valid, **overrides})
 
 
-def snapshot(service: AntragService, target: pb.Antrag) -> tuple[dict[str, int], pb.Antrag]:
+def snapshot(service: Antraege, target: pb.Antrag) -> tuple[dict[str, int], pb.Antrag]:
     with service.engine.connect() as conn:
         counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables}
     return counts, service.get(RP, target.id)

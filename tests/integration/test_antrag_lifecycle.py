@@ -16,7 +16,7 @@ from pakt.antrag.v1.antrag_pb2 import AntragStatus, Schritt
 from pakt.platform import events
 from pakt.platform.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from services.antrag.main import MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from services.antrag.tables import antrag, historie, idempotenzschluessel, mittelabruf, outbox
 from tests.antraege import (
     AICHWALD, ALTBACH, DENKENDORF, ESSLINGEN, ESSLINGEN_KREIS, RP, STUTTGART, BAD_BOLL, SPRACHERWERB, approved, bescheid, kommune, rid,
@@ -31,16 +31,16 @@ FRIST = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        yield AntragService(engine)
+        yield Antraege(engine)
 
 
-def outbox_events(service: AntragService, antrag_id: str) -> list[events.Event]:
+def outbox_events(service: Antraege, antrag_id: str) -> list[events.Event]:
     with service.engine.connect() as conn:
         rows = conn.execute(select(outbox.c.payload).where(outbox.c.aggregate_key == antrag_id).order_by(outbox.c.id)).all()
     return [events.unwrap(r.payload) for r in rows]
 
 
-def count(service: AntragService, table) -> int:
+def count(service: Antraege, table) -> int:
     with service.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
@@ -179,18 +179,11 @@ def test_verwendungsnachweis_rules(service):
     assert (done.rueckforderung_cent, done.freigegeben_cent) == (0, 20_000_00)
 
 
-def test_nachweis_waits_for_the_end_of_the_foerderzeitraum(service, monkeypatch):
+def test_nachweis_waits_for_the_end_of_the_foerderzeitraum(service):
     a = approved(service, betrag=10_000_00)
-    from services.antrag import service as module
-
-    class Early(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime(2017, 11, 30, tzinfo=UTC)
-
-    monkeypatch.setattr(module, "datetime", Early)
+    early = Antraege(service.engine, clock=lambda: datetime(2017, 11, 30, tzinfo=UTC))
     with pytest.raises(FailedPrecondition, match="2017-12-31"):
-        service.submit_verwendungsnachweis(
+        early.submit_verwendungsnachweis(
             kommune(STUTTGART), pb.SubmitVerwendungsnachweisRequest(request_id=rid(), antrag_id=a.id, verwendet_cent=0, bericht="x")
         )
 

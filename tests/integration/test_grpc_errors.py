@@ -25,7 +25,7 @@ from services.allocation.grpc_api import AllocationServicer
 from services.allocation.service import AllocationService
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.main import GRPC_SERVICE_NAME, MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from tests.antraege import STUTTGART, submission
 from tests.databases import migrated_engine
 from tests.grpc_servers import ServedInThread
@@ -46,7 +46,7 @@ def antrag(tmp_path, monkeypatch):
         server = ServedInThread(
             GRPC_SERVICE_NAME,
             lambda grpc_server: antrag_pb2_grpc.add_AntragServiceServicer_to_server(
-                AntragServicer(AntragService(engine)), grpc_server
+                AntragServicer(Antraege(engine).units), grpc_server
             ),
             pki,
         )

@@ -14,7 +14,7 @@ from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.platform.db import make_engine
 from services.allocation.main import MIGRATIONS as ALLOCATION_MIGRATIONS
 from services.antrag.main import MIGRATIONS as ANTRAG_MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from tests.antraege import RP, STUTTGART, kommune, rid
 
 NOW = datetime(2017, 7, 14, 8, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ def test_antraege_of_revision_0001_get_a_foerderzeitraum_and_stay_usable(db_url)
             )
         upgrade(engine, ANTRAG_MIGRATIONS, "head")
 
-        service = AntragService(engine)
+        service = Antraege(engine)
         old = service.get(RP, "0b5e7c1a-1111-4222-8333-944455556666")
         assert (old.beginn, old.ende) == ("2017-01-01", "2017-12-31")
         assert (old.status, old.bewilligt_cent, old.abgerufen_cent) == (pb.ANTRAG_STATUS_BEWILLIGT, 400000, 0)

@@ -28,7 +28,7 @@ from pakt.platform.outbox import OutboxRelay, enqueue, outbox_table, relay_state
 from pakt.platform.outbox import log as outbox_log
 from pakt.platform.readiness import Readiness
 from services.antrag.main import MIGRATIONS as ANTRAG_MIGRATIONS
-from services.antrag.service import AntragService
+from tests.antraege import Antraege
 from services.antrag.tables import outbox as antrag_outbox
 from services.antrag.tables import outbox_relay_state as antrag_relay_state
 from tests.antraege import ALTBACH, ESSLINGEN, RP, STUTTGART, kommune, rid, submission
@@ -285,7 +285,7 @@ async def _antraege_during_outage(db_url, tansu, caplog) -> None:
     await ensure_topics(settings, [ANTRAG_EVENTS])
     with migrated_engine(db_url, ANTRAG_MIGRATIONS) as engine:
         relay = _relay(engine, antrag_outbox, antrag_relay_state, settings)
-        service = AntragService(engine, on_events=relay.wake)
+        service = Antraege(engine, on_events=relay.wake)
         async with _running(relay):
             caplog.clear()
             tansu.stop()

@@ -62,7 +62,7 @@ def test_the_periodic_check_runs_until_stopped(d):
 
     async def run_briefly() -> None:
         stop = asyncio.Event()
-        task = asyncio.create_task(nachfrage.run(d.antrag, stop, interval_s=0.05))
+        task = asyncio.create_task(nachfrage.run(d.antrag.units, stop, interval_s=0.05))
         await asyncio.sleep(0.5)
         stop.set()
         await asyncio.wait_for(task, 5)
@@ -86,7 +86,7 @@ def test_the_same_bescheid_again_is_a_duplicate_another_one_an_error(d, caplog):
     def envelope(payload):
         return events.wrap(payload, aggregate_type="antrag", aggregate_key=antrag_id, aggregate_version=1, producer="allocation")
 
-    with caplog.at_level(logging.ERROR, logger="services.antrag.service"):
+    with caplog.at_level(logging.ERROR, logger="services.antrag.bescheid"):
         # A new event id, as after an outbox lost and rebuilt: still the Bescheid antrag applied.
         assert d.antrag.apply_bescheid(envelope(same), same) == "duplicate"
         assert not caplog.records
