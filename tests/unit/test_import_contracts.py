@@ -1,7 +1,7 @@
 """The dependency directions hold: `lint-imports` checks the contracts in pyproject.toml
 ([tool.importlinter]): services independent of each other, pakt/ never importing a service, the
 dashboard importing neither a service nor the CLI, services importing neither the CLI nor the
-dashboard."""
+dashboard, and each service's domain.py free of the database, gRPC and the broker."""
 
 from __future__ import annotations
 
