@@ -315,3 +315,31 @@ def _parse_header(blob: bytes) -> tuple[str, int]:
     if len(blob) < header_len + NONCE_BYTES + TAG_BYTES:
         raise CipherError(f"malformed ciphertext (key id {key_id!r}): truncated")
     return key_id, header_len
+
+
+# --- envelope encryption: each plan's own data key, wrapped by the master key --------------------
+
+PLAN_KEY_ID = "plan"  # the key id in ciphertexts made with a plan's own data key
+
+
+def context(table: str, row_id: str, field: str) -> bytes:
+    """Associated data binding a ciphertext to its row and field: it cannot be moved unnoticed."""
+    return f"{table}:{row_id}:{field}".encode()
+
+
+def new_data_key(master: FieldCipher, plan_id: str) -> bytes:
+    """A new data key for a plan, wrapped by the master key: only this is stored, so deleting it
+    erases every ciphertext made with the key (crypto-shredding)."""
+    dek = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+    return master.encrypt(dek, context("datenschluessel", plan_id, "dek"))
+
+
+def plan_cipher(master: FieldCipher, wrapped: bytes, plan_id: str) -> FieldCipher:
+    """The cipher of a plan's fields, from its wrapped data key."""
+    dek = base64.b64decode(master.decrypt(wrapped, context("datenschluessel", plan_id, "dek")))
+    return FieldCipher(Keyring(keys={PLAN_KEY_ID: dek}, active_id=PLAN_KEY_ID))
+
+
+def rewrap_data_key(master: FieldCipher, wrapped: bytes, plan_id: str) -> bytes:
+    """The same data key wrapped by the active master key (key rotation)."""
+    return master.reencrypt(wrapped, context("datenschluessel", plan_id, "dek"))

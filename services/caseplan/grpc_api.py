@@ -1,71 +1,68 @@
-"""gRPC entry point: the caller's principal and the request to the service layer, off the event
-loop. Authorisation, validation and the access log live in the service layer."""
+"""gRPC entry point: the caller's principal and the request to their use case, off the event loop.
+Authorisation, validation and the access log live in the use cases."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
-from pakt.caseplan.v1 import caseplan_pb2 as pb
 from pakt.caseplan.v1 import caseplan_pb2_grpc
 from pakt.platform.auth import caller
-from services.caseplan.service import CasePlanService
+from pakt.platform.unit_of_work import UnitsOfWork
+from services.caseplan import abfragen, betrieb, betroffenenrechte, plaene
+from services.caseplan.repository import CasePlanRepository
 
 
 class CasePlanServicer(caseplan_pb2_grpc.CasePlanServiceServicer):
-    def __init__(self, service: CasePlanService) -> None:
-        self._service = service
+    def __init__(self, units: UnitsOfWork[CasePlanRepository]) -> None:
+        self._units = units
 
-    async def _run(self, method, *args):
-        return await asyncio.to_thread(method, caller(), *args)
+    async def _run(self, use_case: Callable[..., Any], request: Any) -> Any:
+        return await asyncio.to_thread(use_case, self._units, caller(), request)
 
     async def CreatePlan(self, request, context):
-        return pb.CreatePlanResponse(plan=await self._run(self._service.create_plan, request))
+        return await self._run(plaene.create_plan, request)
 
     async def GetPlan(self, request, context):
-        return pb.GetPlanResponse(plan=await self._run(self._service.get_plan, request.plan_id, request.zweck))
+        return await self._run(abfragen.get_plan, request)
 
     async def ListPlans(self, request, context):
-        return pb.ListPlansResponse(plaene=await self._run(self._service.list_plans, request))
+        return await self._run(abfragen.list_plans, request)
 
     async def UpdatePerson(self, request, context):
-        return pb.UpdatePersonResponse(plan=await self._run(self._service.update_person, request))
+        return await self._run(plaene.update_person, request)
 
     async def AddZiel(self, request, context):
-        return pb.AddZielResponse(plan=await self._run(self._service.add_ziel, request))
+        return await self._run(plaene.add_ziel, request)
 
     async def UpdateZiel(self, request, context):
-        return pb.UpdateZielResponse(plan=await self._run(self._service.update_ziel, request))
+        return await self._run(plaene.update_ziel, request)
 
     async def RecordFortschreibung(self, request, context):
-        return pb.RecordFortschreibungResponse(plan=await self._run(self._service.record_fortschreibung, request))
+        return await self._run(plaene.record_fortschreibung, request)
 
     async def ClosePlan(self, request, context):
-        return pb.ClosePlanResponse(plan=await self._run(self._service.close_plan, request))
+        return await self._run(plaene.close_plan, request)
 
     async def HandOverPlan(self, request, context):
-        return pb.HandOverPlanResponse(plan=await self._run(self._service.hand_over, request))
+        return await self._run(plaene.hand_over, request)
 
     async def WithdrawEinwilligung(self, request, context):
-        return pb.WithdrawEinwilligungResponse(plan=await self._run(self._service.withdraw_einwilligung, request))
+        return await self._run(plaene.withdraw_einwilligung, request)
 
     async def GetCaseload(self, request, context):
-        return await self._run(self._service.caseload, request.stichtag)
+        return await self._run(abfragen.caseload, request)
 
     async def ExportPerson(self, request, context):
-        return pb.ExportPersonResponse(json=await self._run(self._service.export_person, request.plan_id))
+        return await self._run(betroffenenrechte.export_person, request)
 
     async def ErasePerson(self, request, context):
-        return pb.ErasePersonResponse(plan_id=await self._run(self._service.erase_person, request))
+        return await self._run(betroffenenrechte.erase_person, request)
 
     async def GetFallzahlen(self, request, context):
-        # Aggregates for every authenticated caller; proto3 has no absent string: empty means all.
-        fallzahlen = await asyncio.to_thread(self._service.fallzahlen, request.kreis_ags or None)
-        return pb.GetFallzahlenResponse(
-            fallzahlen=[
-                pb.Fallzahl(kommune_ags=f.kommune_ags, offene_plaene=f.offene_plaene, suppressed=f.suppressed)
-                for f in fallzahlen
-            ]
-        )
+        # Aggregates for every authenticated caller.
+        return await self._run(abfragen.fallzahlen, request)
 
     async def Republish(self, request, context):
-        return await self._run(self._service.republish_all, request)
+        return await self._run(betrieb.republish, request)

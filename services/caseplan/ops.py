@@ -25,7 +25,6 @@ import json
 import os
 import re
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -142,12 +141,11 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
 @contextmanager
 def database() -> Iterator[Engine]:
     """The case-plan database as the service opens it, migrated to the newest revision."""
-    from sqlalchemy import event
     from sqlalchemy.exc import SQLAlchemyError
 
     from pakt.platform.db import make_engine, migrate
     from pakt.platform.settings import ServiceSettings
-    from services.caseplan.main import MIGRATIONS
+    from services.caseplan.main import MIGRATIONS, secure_delete
 
     try:
         settings = ServiceSettings.from_env("caseplan")
@@ -158,9 +156,7 @@ def database() -> Iterator[Engine]:
     except (SQLAlchemyError, ValueError) as exc:
         raise OperationFailed(f"PAKT_CASEPLAN_DB_URL ist keine gültige Datenbank-URL ({type(exc).__name__}).") from None
     try:
-        if engine.dialect.name == "sqlite":
-            # As the service: deleted rows are overwritten, erased ciphertexts do not linger.
-            event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA secure_delete=ON"))
+        secure_delete(engine)  # as the service: erased ciphertexts do not linger
         try:
             migrate(engine, MIGRATIONS)
             yield engine
@@ -207,28 +203,26 @@ def _print_json(data) -> None:
 
 
 def rotate_key(args) -> int:
-    from sqlalchemy import select
-
+    from services.caseplan.betrieb import rotate_keys
     from services.caseplan.crypto import CipherError, FieldCipher
-    from services.caseplan.service import CasePlanService
-    from services.caseplan.tables import datenschluessel
+    from services.caseplan.main import units_of_work
 
     if args.batch < 1:
         raise OperationFailed("--batch muss mindestens 1 sein.")
     keys = keyring()
     akteur = operator()
     with database() as engine:
-        service = CasePlanService(engine, FieldCipher(keys))
+        units = units_of_work(engine, FieldCipher(keys))
         try:
-            rotated = service.rotate_keys(akteur, batch_size=args.batch)
+            rotated = rotate_keys(units, akteur, batch_size=args.batch)
         except CipherError as exc:
             raise OperationFailed(
                 f"Ein Datenschlüssel lässt sich nicht entschlüsseln ({exc}). Fehlt der bisherige Schlüssel in "
                 "PAKT_CASEPLAN_KEYS? Alte Schlüssel bleiben in der Liste, bis rotate-key vollständig durchgelaufen ist. "
                 "Bereits neu verschlüsselte Datenschlüssel bleiben es."
             ) from None
-        with engine.connect() as conn:
-            by_key = Counter(FieldCipher.key_id_of(b) for b in conn.execute(select(datenschluessel.c.schluessel_enc)).scalars())
+        with units.read() as repo:
+            by_key = repo.data_keys_per_master_key()
     active = keys.active_id
     stale = sum(n for key_id, n in by_key.items() if key_id != active)
     unused = [key_id for key_id in keys.keys if key_id != active and key_id not in by_key]
@@ -254,7 +248,7 @@ def rotate_key(args) -> int:
 
 def audit_verify(args) -> int:
     from services.caseplan import audit
-    from services.caseplan.tables import zugriffsprotokoll
+    from services.caseplan.repository import Zugriffsprotokoll
 
     expect = None
     if args.expect:
@@ -262,8 +256,9 @@ def audit_verify(args) -> int:
             expect = audit.parse_anchor(args.expect)
         except ValueError as exc:
             raise OperationFailed(f"--expect: {exc}") from None
+    # No keys needed: the log holds no personal data.
     with database() as engine, engine.connect() as conn:
-        report = audit.verify(conn, zugriffsprotokoll, expect=expect)
+        report = Zugriffsprotokoll(conn).verify(expect=expect)
     if args.json:
         _print_json({
             "ok": report.ok, "eintraege": report.entries, "anker": report.anchor, "problem": report.problem,
@@ -281,8 +276,9 @@ def audit_verify(args) -> int:
 
 
 def aufbewahrung(args) -> int:
+    from services.caseplan.betrieb import Aufbewahrung, erase_expired
     from services.caseplan.crypto import FieldCipher
-    from services.caseplan.service import Aufbewahrung, CasePlanService
+    from services.caseplan.main import units_of_work
 
     try:
         fristen = Aufbewahrung.from_env()
@@ -295,7 +291,7 @@ def aufbewahrung(args) -> int:
     keys = keyring()
     akteur = operator()
     with database() as engine:
-        personen, plaene = CasePlanService(engine, FieldCipher(keys)).erase_expired(fristen, akteur=akteur)
+        personen, plaene = erase_expired(units_of_work(engine, FieldCipher(keys)), fristen, akteur=akteur)
     tage = fristen.personendaten.days
     if args.json:
         _print_json({"geloescht": personen, "plaene_entfernt": plaene, "aufbewahrung_tage": tage,

@@ -23,24 +23,16 @@ from sqlalchemy import Connection, Engine, MetaData, delete, event, insert, sele
 from sqlalchemy.exc import DBAPIError
 
 from pakt.platform.db import make_engine
-from services.caseplan.audit import (
-    AENDERN,
-    GENESIS,
-    append,
-    LESEN,
-    TABLE_NAME,
+from services.caseplan.audit import AENDERN, GENESIS, LESEN, canonical, entry_hash, format_anchor, parse_anchor
+from services.caseplan.repository import Zugriffsprotokoll
+from services.caseplan.tables import AUDIT_TABLE as TABLE_NAME
+from services.caseplan.tables import (
     audit_table,
-    canonical,
     create_audit_table,
-    entry_hash,
-    format_anchor,
-    head,
     install_protection,
-    parse_anchor,
     protect_audit_table,
     unprotect_audit_table,
     unprotection_ddl,
-    verify,
 )
 
 metadata = MetaData()
@@ -69,7 +61,7 @@ def _append(conn: Connection, i: int, **overrides) -> str:
         "felder": ["ziele", "massnahmen"] if i % 2 else "sprachstand",
         "zweck": "Fallbearbeitung",
     } | overrides
-    return append(conn, log, **values)
+    return Zugriffsprotokoll(conn, log).append(**values)
 
 
 def _fill(engine: Engine, n: int) -> list[str]:
@@ -132,7 +124,7 @@ def _row(engine: Engine, entry_id: int):
 
 def _verify(engine: Engine, **kwargs):
     with engine.connect() as conn:
-        return verify(conn, log, **kwargs)
+        return Zugriffsprotokoll(conn, log).verify(**kwargs)
 
 
 # --- a sound chain ------------------------------------------------------------------------------
@@ -140,7 +132,7 @@ def _verify(engine: Engine, **kwargs):
 
 def test_empty_log_verifies_and_its_head_is_genesis(engine: Engine):
     with engine.connect() as conn:
-        assert head(conn, log) == (0, GENESIS)
+        assert Zugriffsprotokoll(conn, log).head() == (0, GENESIS)
     report = _verify(engine, expect=(0, GENESIS))
     assert (report.ok, report.entries, report.head_id, report.head_hash) == (True, 0, 0, GENESIS)
 
@@ -157,8 +149,8 @@ def test_a_chain_of_50_entries_verifies(engine: Engine, chunk_size: int):
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET TIME ZONE 'Pacific/Chatham'"))  # the session zone must not matter
-        report = verify(conn, log, chunk_size=chunk_size)
-        assert head(conn, log) == (50, hashes[-1])
+        report = Zugriffsprotokoll(conn, log).verify(chunk_size=chunk_size)
+        assert Zugriffsprotokoll(conn, log).head() == (50, hashes[-1])
         rows = conn.execute(select(log.c.id, log.c.prev_hash, log.c.hash).order_by(log.c.id)).all()
 
     assert report.ok, report.problem
@@ -230,7 +222,7 @@ def test_append_refuses_what_could_carry_personal_values(engine: Engine):
         ):
             with pytest.raises(ValueError):
                 _append(conn, 1, **bad)
-        assert head(conn, log) == (0, GENESIS)
+        assert Zugriffsprotokoll(conn, log).head() == (0, GENESIS)
 
 
 # --- tampering ---------------------------------------------------------------------------------
@@ -306,7 +298,7 @@ def test_deleted_first_entries_are_detected(engine: Engine):
 def test_a_deleted_last_entry_is_detected_only_with_the_anchor(engine: Engine):
     hashes = _fill(engine, 50)
     with engine.connect() as conn:
-        anchor = head(conn, log)
+        anchor = Zugriffsprotokoll(conn, log).head()
     assert anchor == (50, hashes[-1])
     with _as_attacker(engine) as conn:
         conn.execute(delete(log).where(log.c.id == 50))
@@ -323,7 +315,7 @@ def test_a_deleted_last_entry_is_detected_only_with_the_anchor(engine: Engine):
 def test_an_old_anchor_still_holds_after_new_entries(engine: Engine):
     _fill(engine, 20)
     with engine.connect() as conn:
-        anchor = head(conn, log)
+        anchor = Zugriffsprotokoll(conn, log).head()
     with engine.begin() as conn:
         for i in range(21, 31):
             _append(conn, i)
@@ -335,7 +327,7 @@ def test_a_recomputed_chain_is_detected_only_with_the_anchor(engine: Engine):
     """The attacker changes entry 30 and recomputes every hash from there to the end."""
     _fill(engine, 50)
     with engine.connect() as conn:
-        anchor = head(conn, log)
+        anchor = Zugriffsprotokoll(conn, log).head()
         rows = [r._asdict() for r in conn.execute(select(log).where(log.c.id >= 29).order_by(log.c.id))]
     with _as_attacker(engine) as conn:
         prev_hash = rows[0]["hash"]

@@ -21,9 +21,8 @@ from pakt.platform.tls import channel_credentials
 from services.caseplan.crypto import FieldCipher
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.main import GRPC_SERVICE_NAME, MIGRATIONS
-from services.caseplan.service import CasePlanService
 from services.caseplan.tables import outbox
-from tests.caseplan import IM_STUTTGART, create_request, keyring, person, personal_values, rid
+from tests.caseplan import IM_STUTTGART, Plaene, create_request, keyring, person, personal_values, rid
 from tests.databases import migrated_engine
 from tests.grpc_servers import ServedInThread
 
@@ -47,7 +46,7 @@ OPERATOR = {"none": UNAUTH, "rp": OK, "kommune_system": DENIED, "im_other_kommun
 def setup(db_url, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        service = CasePlanService(engine, FieldCipher(keyring()))
+        service = Plaene(engine, FieldCipher(keyring()))
         server = serve(service, pki)
         try:
             yield service, server, pki
@@ -55,10 +54,10 @@ def setup(db_url, tmp_path):
             server.stop()
 
 
-def serve(service: CasePlanService, pki: DevPki) -> ServedInThread:
+def serve(service: Plaene, pki: DevPki) -> ServedInThread:
     return ServedInThread(
         GRPC_SERVICE_NAME,
-        lambda grpc_server: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(service), grpc_server),
+        lambda grpc_server: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(service.units), grpc_server),
         pki,
     )
 
@@ -69,11 +68,11 @@ def call(server: ServedInThread, pki: DevPki, identity: str | None, method: str,
         return getattr(caseplan_pb2_grpc.CasePlanServiceStub(channel), method)(request, timeout=10)
 
 
-def open_plan(s: CasePlanService) -> pb.Plan:
+def open_plan(s: Plaene) -> pb.Plan:
     return s.create_plan(IM_STUTTGART, create_request())
 
 
-def with_goal(s: CasePlanService) -> pb.Plan:
+def with_goal(s: Plaene) -> pb.Plan:
     plan = open_plan(s)
     return s.add_ziel(IM_STUTTGART, pb.AddZielRequest(request_id=rid(), plan_id=plan.id, ziel=pb.Ziel(
         feld=pb.ZIELFELD_SPRACHE, beschreibung="B1-Kurs abschließen")))
@@ -82,7 +81,7 @@ def with_goal(s: CasePlanService) -> pb.Plan:
 @dataclass(frozen=True)
 class Rpc:
     method: str
-    prepare: Callable[[CasePlanService], pb.Plan | None]
+    prepare: Callable[[Plaene], pb.Plan | None]
     request: Callable[[pb.Plan | None], object]
     expected: dict[str, str]
 
@@ -161,7 +160,7 @@ def test_events_logs_and_metrics_carry_no_personal_data(setup, caplog):
     call(server, pki, me, "ClosePlan", pb.ClosePlanRequest(request_id=rid(), plan_id=plan.id, grund=pb.ABSCHLUSSGRUND_ZIELE_ERREICHT))
     call(server, pki, me, "ErasePerson", pb.ErasePersonRequest(request_id=rid(), plan_id=plan.id, grund="Art. 17 DSGVO"))
 
-    with service._engine.connect() as conn:
+    with service.engine.connect() as conn:
         published = [events.unwrap(p) for p in conn.execute(select(outbox.c.payload)).scalars()]
     assert {type(e.payload).__name__ for e in published} == {"PlanEroeffnet", "ZielFortgeschrieben", "PlanAbgeschlossen"}
     assert published[0].payload.altersband == "27-44"

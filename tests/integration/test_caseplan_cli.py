@@ -18,12 +18,12 @@ from pakt.cli import demo
 from pakt.cli.main import main
 from pakt.platform.auth import Principal
 from pakt.platform.pki import ensure_dev_pki
-from services.caseplan import audit, ops
+from services.caseplan import ops
 from services.caseplan.crypto import FieldCipher
 from services.caseplan.main import MIGRATIONS
-from services.caseplan.service import CasePlanService
+from services.caseplan.repository import Zugriffsprotokoll
 from services.caseplan.tables import integrationsplan, zugriffsprotokoll
-from tests.caseplan import IM_ESSLINGEN, IM_STUTTGART, create_request, keyring, person
+from tests.caseplan import IM_ESSLINGEN, IM_STUTTGART, Plaene, create_request, keyring, person
 from tests.databases import migrated_engine
 from tests.integration.test_caseplan_authorisation import serve
 
@@ -53,7 +53,7 @@ def engine(db_url):
 def server(env, engine, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")  # where the CLI's --as finds the development CA
     env.setenv("PAKT_TLS_CA", str(pki.ca_cert))
-    service = CasePlanService(engine, FieldCipher(keyring()))
+    service = Plaene(engine, FieldCipher(keyring()))
     s = serve(service, pki)
     env.setenv("PAKT_CASEPLAN_TARGET", s.target)
     try:
@@ -130,7 +130,7 @@ def test_an_integrationsmanager_works_on_a_plan_from_the_command_line(server, en
     with engine.connect() as conn:
         reads = conn.execute(select(zugriffsprotokoll.c.akteur, zugriffsprotokoll.c.aktion)
                              .where(zugriffsprotokoll.c.plan_pseudonym == plan_id).order_by(zugriffsprotokoll.c.id)).all()
-        assert audit.verify(conn, zugriffsprotokoll).ok
+        assert Zugriffsprotokoll(conn).verify().ok
         assert conn.execute(select(func.count()).select_from(integrationsplan)).scalar_one() == 7
     assert [a for _, a in reads] == ["ANLEGEN", "AENDERN", "LESEN", "AENDERN", "AENDERN", "LESEN", "EXPORT", "LOESCHEN", "LESEN"]
     assert {akteur for akteur, _ in reads} == {"kommune:08111000/im:mueller"}

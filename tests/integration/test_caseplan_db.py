@@ -20,12 +20,12 @@ from pakt.platform.grpc_server import GrpcServer
 from pakt.platform.db import migrate
 from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.tls import channel_credentials
-from tests.caseplan import cipher
+from tests.caseplan import Plaene, cipher
 from tests.databases import migrated_engine
 from services.caseplan.grpc_api import CasePlanServicer
 from services.caseplan.main import GRPC_SERVICE_NAME, MIGRATIONS
-from services.caseplan.service import CasePlanService, Fallzahl
-from services.caseplan.tables import STATUS_ABGESCHLOSSEN, STATUS_OFFEN, integrationsplan, metadata
+from services.caseplan.domain import STATUS_ABGESCHLOSSEN, STATUS_OFFEN, Fallzahl
+from services.caseplan.tables import integrationsplan, metadata
 
 STUTTGART = "08111000"  # Stadtkreis 08111
 BOEBLINGEN = "08115003"  # Landkreis Böblingen, 08115
@@ -72,7 +72,7 @@ def test_migrating_again_changes_nothing(engine: Engine):
 
 @pytest.mark.usefixtures("plans")
 def test_fallzahlen_count_open_plans_and_suppress_small_cells(engine: Engine):
-    assert CasePlanService(engine, cipher()).fallzahlen(None) == [
+    assert Plaene(engine, cipher()).fallzahlen(None) == [
         Fallzahl(kommune_ags=STUTTGART, offene_plaene=6, suppressed=False),
         Fallzahl(kommune_ags=BOEBLINGEN, offene_plaene=0, suppressed=True),
         Fallzahl(kommune_ags=KARLSRUHE, offene_plaene=0, suppressed=True),
@@ -81,7 +81,7 @@ def test_fallzahlen_count_open_plans_and_suppress_small_cells(engine: Engine):
 
 @pytest.mark.usefixtures("plans")
 def test_fallzahlen_of_one_kreis(engine: Engine):
-    service = CasePlanService(engine, cipher())
+    service = Plaene(engine, cipher())
     assert service.fallzahlen("08115") == [Fallzahl(kommune_ags=BOEBLINGEN, offene_plaene=0, suppressed=True)]
     assert service.fallzahlen("08111") == [Fallzahl(kommune_ags=STUTTGART, offene_plaene=6, suppressed=False)]
     # Esslingen has no plans at all: no row, not a row with zero.
@@ -105,7 +105,7 @@ def test_grpc_api_serves_fallzahlen_and_rejects_an_unknown_kreis(engine: Engine,
     async def scenario() -> None:
         server = GrpcServer("127.0.0.1", 0, [GRPC_SERVICE_NAME], pki.server)
         caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(
-            CasePlanServicer(CasePlanService(engine, cipher())), server.server
+            CasePlanServicer(Plaene(engine, cipher()).units), server.server
         )
         await server.start()
         try:

@@ -22,9 +22,9 @@ from pakt.cli.main import main as pakt
 from services.caseplan import audit, ops
 from services.caseplan.crypto import FieldCipher, Keyring
 from services.caseplan.main import MIGRATIONS
-from services.caseplan.service import CasePlanService
-from services.caseplan.tables import datenschluessel, integrationsplan, zugriffsprotokoll
-from tests.caseplan import IM_STUTTGART, create_request, rid
+from services.caseplan.repository import Zugriffsprotokoll
+from services.caseplan.tables import datenschluessel, integrationsplan, unprotection_ddl, zugriffsprotokoll
+from tests.caseplan import IM_STUTTGART, Plaene, create_request, rid
 from tests.databases import migrated_engine
 
 K1, K2, INDEX = os.urandom(32), os.urandom(32), os.urandom(32)
@@ -55,7 +55,7 @@ def engine(db_url):
         yield e
 
 
-def _with_goal_and_review(service: CasePlanService) -> pb.Plan:
+def _with_goal_and_review(service: Plaene) -> pb.Plan:
     plan = service.create_plan(IM_STUTTGART, create_request())
     service.add_ziel(IM_STUTTGART, pb.AddZielRequest(request_id=rid(), plan_id=plan.id, ziel=pb.Ziel(
         feld=pb.ZIELFELD_ARBEIT, beschreibung="Ausbildungsplatz finden", massnahmen="Praktikum")))
@@ -65,7 +65,7 @@ def _with_goal_and_review(service: CasePlanService) -> pb.Plan:
 
 def _unprotect(engine) -> None:
     with engine.begin() as conn:
-        for statement in audit.unprotection_ddl(conn.dialect.name):
+        for statement in unprotection_ddl(conn.dialect.name):
             conn.execute(text(statement))
 
 
@@ -73,7 +73,7 @@ def _unprotect(engine) -> None:
 
 
 def test_rotate_key_keeps_every_plan_readable_with_the_new_key_alone(env, engine, capsys):
-    old = CasePlanService(engine, FieldCipher(_keyring("k1", k1=K1)))
+    old = Plaene(engine, FieldCipher(_keyring("k1", k1=K1)))
     plans = [_with_goal_and_review(old), *(old.create_plan(IM_STUTTGART, create_request()) for _ in range(4))]
 
     env.setenv("PAKT_CASEPLAN_KEYS", _keys(k1=K1, k2=K2))
@@ -84,7 +84,7 @@ def test_rotate_key_keeps_every_plan_readable_with_the_new_key_alone(env, engine
     assert "Alle 5 Datenschlüssel sind mit k2 verschlüsselt." in out and "Nicht mehr benötigt: k1" in out
 
     # Step 4: the old key is gone; every plan, its goals and reviews read with k2 alone.
-    only_new = CasePlanService(engine, FieldCipher(_keyring("k2", k2=K2)))
+    only_new = Plaene(engine, FieldCipher(_keyring("k2", k2=K2)))
     for p in plans:
         read = only_new.get_plan(IM_STUTTGART, p.id, "Kontrolle nach Schlüsselwechsel")
         assert (read.person, list(read.ziele), list(read.fortschreibungen)) == (p.person, list(p.ziele), list(p.fortschreibungen))
@@ -101,7 +101,7 @@ def test_rotate_key_keeps_every_plan_readable_with_the_new_key_alone(env, engine
 
 
 def test_rotate_key_without_the_old_key_fails_and_changes_nothing(env, engine, capsys):
-    service = CasePlanService(engine, FieldCipher(_keyring("k1", k1=K1)))
+    service = Plaene(engine, FieldCipher(_keyring("k1", k1=K1)))
     plan = service.create_plan(IM_STUTTGART, create_request())
     env.setenv("PAKT_CASEPLAN_KEYS", _keys(k2=K2))  # k1 removed too early
     assert ops.main(["rotate-key"]) == 1
@@ -114,11 +114,11 @@ def test_rotate_key_without_the_old_key_fails_and_changes_nothing(env, engine, c
 
 
 def test_audit_verify_passes_then_names_the_changed_entry(env, engine, capsys):
-    service = CasePlanService(engine, FieldCipher(_keyring("k1", k1=K1)))
+    service = Plaene(engine, FieldCipher(_keyring("k1", k1=K1)))
     plan = _with_goal_and_review(service)
     service.get_plan(IM_STUTTGART, plan.id, "Beratungsgespräch")
     with engine.connect() as conn:
-        head_id, head_hash = audit.head(conn, zugriffsprotokoll)
+        head_id, head_hash = Zugriffsprotokoll(conn).head()
     assert head_id == 4
 
     assert ops.main(["audit", "verify"]) == 0
@@ -138,7 +138,7 @@ def test_audit_verify_passes_then_names_the_changed_entry(env, engine, capsys):
 
 
 def test_audit_verify_with_a_stale_anchor_detects_the_cut_off_tail(env, engine, capsys):
-    service = CasePlanService(engine, FieldCipher(_keyring("k1", k1=K1)))
+    service = Plaene(engine, FieldCipher(_keyring("k1", k1=K1)))
     _with_goal_and_review(service)
     assert ops.main(["audit", "verify"]) == 0
     anchor = capsys.readouterr().out.split("Anker ")[1].strip()
@@ -169,7 +169,7 @@ def test_audit_verify_as_a_process_on_a_fresh_database(env, engine, tmp_path):
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stdout.strip() == f"Zugriffsprotokoll unverändert: 0 Einträge, Anker 0:{audit.GENESIS}"
 
-    CasePlanService(engine, FieldCipher(_keyring("k1", k1=K1))).create_plan(IM_STUTTGART, create_request())
+    Plaene(engine, FieldCipher(_keyring("k1", k1=K1))).create_plan(IM_STUTTGART, create_request())
     _unprotect(engine)
     with engine.begin() as conn:
         conn.execute(update(zugriffsprotokoll).where(zugriffsprotokoll.c.id == 1).values(akteur="kommune:08111000/im:jemand"))
@@ -202,7 +202,7 @@ def test_the_local_stacks_key_file_is_used_when_no_keys_are_set(tmp_path, monkey
 
 
 def test_aufbewahrung_erases_plans_closed_longer_than_the_retention(env, engine, capsys):
-    service = CasePlanService(engine, FieldCipher(_keyring("k1", k1=K1)))
+    service = Plaene(engine, FieldCipher(_keyring("k1", k1=K1)))
     old, recent, still_open = (service.create_plan(IM_STUTTGART, create_request()) for _ in range(3))
     for p in (old, recent):
         service.close_plan(IM_STUTTGART, pb.ClosePlanRequest(request_id=rid(), plan_id=p.id, grund=pb.ABSCHLUSSGRUND_FOERDERENDE))
@@ -221,7 +221,7 @@ def test_aufbewahrung_erases_plans_closed_longer_than_the_retention(env, engine,
     assert service.get_plan(IM_STUTTGART, still_open.id, "Kontrolle").person == still_open.person
     with engine.connect() as conn:
         entry = conn.execute(select(zugriffsprotokoll).where(zugriffsprotokoll.c.aktion == audit.LOESCHEN)).one()
-        assert audit.verify(conn, zugriffsprotokoll).ok
+        assert Zugriffsprotokoll(conn).verify().ok
     assert (entry.plan_pseudonym, entry.akteur, entry.zweck) == (
         old.id, ops.operator(), "Ende der Aufbewahrungsfrist (Personendaten)"
     )
@@ -234,6 +234,6 @@ def test_aufbewahrung_erases_plans_closed_longer_than_the_retention(env, engine,
     with engine.connect() as conn:
         assert conn.execute(select(integrationsplan.c.id).where(integrationsplan.c.id == old.id)).first() is None
         assert conn.execute(select(integrationsplan.c.id).where(integrationsplan.c.id == recent.id)).first() is not None
-        assert audit.verify(conn, zugriffsprotokoll).ok
+        assert Zugriffsprotokoll(conn).verify().ok
     env.setenv("PAKT_CASEPLAN_AUFBEWAHRUNG_PLAN_TAGE", "10")  # shorter than the personal data: refused
     assert ops.main(["aufbewahrung"]) == 1

@@ -15,7 +15,7 @@ from pakt.platform.errors import FailedPrecondition, InvalidArgument, Permission
 from services.caseplan import audit
 from services.caseplan.crypto import CipherError, FieldCipher, Keyring
 from services.caseplan.main import MIGRATIONS
-from services.caseplan.service import CasePlanService
+from services.caseplan.repository import Zugriffsprotokoll
 from services.caseplan.tables import (
     datenschluessel,
     fortschreibung,
@@ -24,10 +24,11 @@ from services.caseplan.tables import (
     metadata,
     outbox,
     person,
+    unprotection_ddl,
     ziel,
     zugriffsprotokoll,
 )
-from tests.caseplan import IM_ESSLINGEN, IM_STUTTGART, create_request, keyring, personal_values, rid
+from tests.caseplan import IM_ESSLINGEN, IM_STUTTGART, Plaene, create_request, keyring, personal_values, rid
 from tests.databases import migrated_engine
 
 HEUTE = datetime.now(UTC).date()
@@ -36,10 +37,10 @@ HEUTE = datetime.now(UTC).date()
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        yield CasePlanService(engine, FieldCipher(keyring()))
+        yield Plaene(engine, FieldCipher(keyring()))
 
 
-def with_goal_and_review(service: CasePlanService) -> pb.Plan:
+def with_goal_and_review(service: Plaene) -> pb.Plan:
     plan = service.create_plan(IM_STUTTGART, create_request())
     plan = service.add_ziel(IM_STUTTGART, pb.AddZielRequest(request_id=rid(), plan_id=plan.id, ziel=pb.Ziel(
         feld=pb.ZIELFELD_ANERKENNUNG, beschreibung="Anerkennung des Elektrik-Abschlusses bei der HWK Stuttgart",
@@ -105,7 +106,7 @@ def test_only_the_responsible_kommunes_integrationsmanager_sees_a_plan(service):
 
 def test_the_raw_database_holds_no_plaintext_personal_data(service, db_url):
     plan = with_goal_and_review(service)
-    data = raw_bytes(service._engine, db_url)
+    data = raw_bytes(service.engine, db_url)
     assert plan.id.encode() in data  # the bytes really are the stored rows
     for value in personal_values(plan.person) + ["Gespräch im Beisein der Tochter", "HWK Stuttgart"]:
         for encoding in ("utf-8", "utf-16-le"):
@@ -116,12 +117,12 @@ def test_the_raw_database_holds_no_plaintext_personal_data(service, db_url):
 def test_erasure_leaves_nothing_of_the_person(service, db_url):
     plan = with_goal_and_review(service)
     other = service.create_plan(IM_STUTTGART, create_request())
-    with service._engine.connect() as conn:
+    with service.engine.connect() as conn:
         old_blob = conn.execute(select(person.c.name_enc).where(person.c.plan_id == plan.id)).scalar_one()
 
     service.erase_person(IM_STUTTGART, pb.ErasePersonRequest(request_id=rid(), plan_id=plan.id, grund="Antrag nach Art. 17 DSGVO vom heutigen Tag"))
 
-    with service._engine.connect() as conn:
+    with service.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(person).where(person.c.plan_id == plan.id)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(datenschluessel).where(datenschluessel.c.plan_id == plan.id)).scalar_one() == 0
         assert conn.execute(select(ziel.c.beschreibung_enc, ziel.c.massnahmen_enc, ziel.c.verantwortlich_enc)
@@ -147,16 +148,16 @@ def test_erasure_leaves_nothing_of_the_person(service, db_url):
 def test_key_rotation_keeps_every_plan_readable(db_url):
     old = keyring("k1")
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        first = CasePlanService(engine, FieldCipher(old))
+        first = Plaene(engine, FieldCipher(old))
         plans = [first.create_plan(IM_STUTTGART, create_request()) for _ in range(5)]
         # Roll out a keyring with both keys and the new one active, then re-encrypt.
         both = Keyring(keys={**old.keys, "k2": bytes(range(32))}, active_id="k2", index_key=old.index_key)
-        rotating = CasePlanService(engine, FieldCipher(both))
+        rotating = Plaene(engine, FieldCipher(both))
         newer = rotating.create_plan(IM_STUTTGART, create_request())  # written with k2 while rotating
         assert rotating.rotate_keys("rp:betrieb", batch_size=2) == 5
         assert rotating.rotate_keys("rp:betrieb") == 0
         # The old key can go: every plan reads with k2 alone.
-        only_new = CasePlanService(engine, FieldCipher(Keyring(keys={"k2": bytes(range(32))}, active_id="k2", index_key=old.index_key)))
+        only_new = Plaene(engine, FieldCipher(Keyring(keys={"k2": bytes(range(32))}, active_id="k2", index_key=old.index_key)))
         for p in [*plans, newer]:
             assert only_new.get_plan(IM_STUTTGART, p.id, "Kontrolle nach Schlüsselwechsel").person == p.person
         with engine.connect() as conn:
@@ -172,19 +173,19 @@ def test_every_access_is_logged_in_a_chain_that_detects_tampering(service, db_ur
     export = json.loads(service.export_person(IM_STUTTGART, plan.id))
     assert export["integrationsplan"]["person"]["name"] == plan.person.name
     assert [z["aktion"] for z in export["zugriffe"]] == ["ANLEGEN", "AENDERN", "AENDERN", "LESEN"]
-    with service._engine.connect() as conn:
+    with service.engine.connect() as conn:
         rows = conn.execute(select(zugriffsprotokoll).order_by(zugriffsprotokoll.c.id)).all()
-        assert audit.verify(conn, zugriffsprotokoll).ok
+        assert Zugriffsprotokoll(conn).verify().ok
     assert rows[3].zweck == "Beratungsgespräch" and rows[3].akteur == "kommune:08111000/im:mueller"
     assert all(plan.person.name not in str(tuple(r)) for r in rows)
 
     # A database administrator changes the purpose of a read afterwards: the chain shows it.
-    with service._engine.begin() as conn:
-        for statement in audit.unprotection_ddl(conn.dialect.name):
+    with service.engine.begin() as conn:
+        for statement in unprotection_ddl(conn.dialect.name):
             conn.execute(text(statement))
         conn.execute(zugriffsprotokoll.update().where(zugriffsprotokoll.c.id == rows[3].id).values(zweck="Routine"))
-    with service._engine.connect() as conn:
-        report = audit.verify(conn, zugriffsprotokoll)
+    with service.engine.connect() as conn:
+        report = Zugriffsprotokoll(conn).verify()
     assert not report.ok and report.first_bad_id == rows[3].id
 
 
@@ -213,7 +214,7 @@ def test_bad_input_names_the_field_without_repeating_personal_data(service):
     fields = {v.field for v in err.value.violations}
     assert fields == {"person.name", "person.geburtsdatum"}
     assert "Quellbrunn" not in str(err.value)
-    with service._engine.connect() as conn:
+    with service.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(integrationsplan)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(outbox)).scalar_one() == 0
 
@@ -222,5 +223,5 @@ def test_the_same_request_id_creates_one_plan(service):
     request = create_request()
     first = service.create_plan(IM_STUTTGART, request)
     assert service.create_plan(IM_STUTTGART, request).id == first.id
-    with service._engine.connect() as conn:
+    with service.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(integrationsplan)).scalar_one() == 1

@@ -1,8 +1,9 @@
-"""Fallzahlen of the case-plan service without a database: suppression, Kreis validation, gRPC mapping."""
+"""Fallzahlen of the case-plan service without a database: suppression, Kreis validation, and the
+use case's answer for all Kreise or one."""
 
 from __future__ import annotations
 
-import asyncio
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import given
@@ -11,16 +12,13 @@ from sqlalchemy import create_engine
 
 from pakt.caseplan.v1 import caseplan_pb2
 from pakt.geheimhaltung import MIN_PERSONEN
-from pakt.referenzdaten import gebiete
 from pakt.platform.errors import InvalidArgument
-from services.caseplan.grpc_api import CasePlanServicer
-from tests.caseplan import cipher
-from services.caseplan.service import (
-    CasePlanService,
-    Fallzahl,
-    suppress_small_cells,
-    validate_kreis_ags,
-)
+from pakt.referenzdaten import gebiete
+from services.caseplan import abfragen
+from services.caseplan.domain import Fallzahl, check_kreis, suppress_small_cells
+from services.caseplan.main import units_of_work
+from tests.caseplan import RP, cipher
+from tests.fakes import FakeUnits
 
 
 def test_small_cells_and_their_complements_are_suppressed_and_empty_kommunen_left_out():
@@ -52,44 +50,59 @@ def test_no_published_figure_describes_fewer_than_five_people(counts):
 
 @pytest.mark.parametrize("kreis_ags", ["08111", "08115", "08436"])
 def test_known_kreise_are_accepted(kreis_ags):
-    validate_kreis_ags(kreis_ags)
+    check_kreis(kreis_ags)
 
 
-@pytest.mark.parametrize("kreis_ags", ["", "08", "08999", "09162", "08111000", " 08111"])
-def test_unknown_kreis_is_rejected_with_a_field_violation(kreis_ags):
+@pytest.mark.parametrize(
+    ("kreis_ags", "description"),
+    [
+        ("", "fehlt"),
+        ("08", "„08“ ist kein Kreisschlüssel (5 Ziffern)"),
+        ("08999", "08999 ist kein Stadt- oder Landkreis in Baden-Württemberg"),
+        ("09162", "09162 ist kein Stadt- oder Landkreis in Baden-Württemberg"),
+        ("08111000", "„08111000“ ist kein Kreisschlüssel (5 Ziffern)"),
+        (" 08111", "„ 08111“ ist kein Kreisschlüssel (5 Ziffern)"),
+    ],
+)
+def test_unknown_kreis_is_rejected_with_a_field_violation(kreis_ags, description):
     with pytest.raises(InvalidArgument) as raised:
-        validate_kreis_ags(kreis_ags)
+        check_kreis(kreis_ags)
     [violation] = raised.value.violations
-    assert violation.field == "kreis_ags"
-    assert "Kreisschlüssel" in violation.description
+    assert (violation.field, violation.description) == ("kreis_ags", description)
 
 
-def test_service_rejects_an_unknown_kreis_before_querying():
+def test_an_unknown_kreis_is_rejected_before_querying():
     # An empty in-memory database has no table: a query would fail with a database error instead.
-    service = CasePlanService(create_engine("sqlite://"), cipher())
+    units = units_of_work(create_engine("sqlite://"), cipher())
     with pytest.raises(InvalidArgument):
-        service.fallzahlen("08999")
+        abfragen.fallzahlen(units, RP, caseplan_pb2.GetFallzahlenRequest(kreis_ags="08999"))
 
 
-class _RecordingService:
-    def __init__(self, result: list[Fallzahl]) -> None:
-        self.result = result
-        self.calls: list[str | None] = []
+class _OpenPlans:
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
 
-    def fallzahlen(self, kreis_ags: str | None) -> list[Fallzahl]:
-        self.calls.append(kreis_ags)
-        return self.result
+    def open_plans_per_kommune(self) -> dict[str, int]:
+        return self.counts
 
 
-def test_grpc_handler_maps_empty_kreis_to_all_and_returns_the_figures():
-    service = _RecordingService([Fallzahl("08111000", 7, False), Fallzahl("08115003", 0, True)])
-    servicer = CasePlanServicer(service)  # type: ignore[arg-type]
+class _ReadingUnits(FakeUnits):
+    @contextmanager
+    def read(self):
+        yield self.repo
 
-    all_kreise = asyncio.run(servicer.GetFallzahlen(caseplan_pb2.GetFallzahlenRequest(), None))
-    asyncio.run(servicer.GetFallzahlen(caseplan_pb2.GetFallzahlenRequest(kreis_ags="08115"), None))
 
-    assert service.calls == [None, "08115"]
-    assert [(f.kommune_ags, f.offene_plaene, f.suppressed) for f in all_kreise.fallzahlen] == [
+def test_an_empty_kreis_means_every_kreis_and_one_kreis_only_its_kommunen():
+    # Leonberg's 2 is withheld, and Böblingen's 5 with it, or the Kreis total would give it away.
+    units = _ReadingUnits(_OpenPlans({"08111000": 7, "08115003": 5, "08115028": 2, "08212000": 6}))
+
+    every = abfragen.fallzahlen(units, RP, caseplan_pb2.GetFallzahlenRequest())
+    boeblingen = abfragen.fallzahlen(units, RP, caseplan_pb2.GetFallzahlenRequest(kreis_ags="08115"))
+
+    assert [(f.kommune_ags, f.offene_plaene, f.suppressed) for f in every.fallzahlen] == [
         ("08111000", 7, False),
         ("08115003", 0, True),
+        ("08115028", 0, True),
+        ("08212000", 6, False),
     ]
+    assert [f.kommune_ags for f in boeblingen.fallzahlen] == ["08115003", "08115028"]

@@ -10,7 +10,7 @@ from alembic import op
 
 from pakt.platform.db import AUTO_ID
 from pakt.platform.outbox import create_outbox_table
-from services.caseplan.audit import create_audit_table, protect_audit_table
+from services.caseplan.tables import create_audit_table, protect_audit_table
 
 revision = "0002"
 down_revision = "0001"
