@@ -1,4 +1,4 @@
-"""The reporting aggregation: a consumer group that folds every event into the read model.
+"""The reporting aggregation: a consumer group that folds the services' events into the read model.
 
 It runs on the platform's consumer (pakt.platform.kafka.EventConsumer) like every other service:
 offsets are committed only after an event is applied (at-least-once), applying is idempotent by
@@ -11,25 +11,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
-from pakt.allocation.v1 import events_pb2 as allocation_events  # noqa: F401  registers payload types
-from pakt.antrag.v1 import events_pb2 as antrag_events  # noqa: F401  registers payload types
-from pakt.caseplan.v1 import events_pb2 as caseplan_events  # noqa: F401  registers payload types
+from pakt.allocation.v1 import events_pb2 as allocation_events
+from pakt.antrag.v1 import events_pb2 as antrag_events
+from pakt.caseplan.v1 import events_pb2 as caseplan_events
 from pakt.platform import events
 from pakt.platform.db import make_engine, migrate
-from pakt.platform.kafka import EventConsumer
+from pakt.platform.kafka import EventConsumer, Handlers
 from pakt.platform.logging import configure_logging
 from pakt.platform.metrics import serve_metrics
 from pakt.platform.readiness import Readiness
 from pakt.platform.runtime import run_until_signalled
 from pakt.platform.settings import ServiceSettings, aggregator_metrics_port
+from pakt.platform.unit_of_work import Units, UnitsOfWork
+from services.reporting import projektion
 from services.reporting.main import MIGRATIONS
-from services.reporting.readmodel import ReadModel
+from services.reporting.repository import ReportingRepository
 
 log = logging.getLogger(__name__)
 
 GROUP_ID = "pakt-reporting"
 TOPICS = (events.ANTRAG_EVENTS, events.ALLOCATION_EVENTS, events.CASEPLAN_EVENTS)
+
+
+def handlers(units: Units[ReportingRepository]) -> Handlers:
+    """Every event type of the three topics, each with its handler. Every one of them counts the
+    event per producer, Bescheide included: a rebuild measures its progress by that count, so no
+    type may be left to the consumer's "ignored" (tests/unit/test_reporting_use_cases.py checks
+    that the table names every event type)."""
+    return {
+        antrag_events.AntragEingereicht: partial(projektion.antrag, units),
+        antrag_events.AntragBeschieden: partial(projektion.antrag, units),
+        antrag_events.AntragFortgeschrieben: partial(projektion.antrag, units),
+        allocation_events.VerteilungFestgelegt: partial(projektion.verteilung, units),
+        allocation_events.BescheidErlassen: partial(projektion.bescheid, units),
+        caseplan_events.PlanEroeffnet: partial(projektion.plan_eroeffnet, units),
+        caseplan_events.ZielFortgeschrieben: partial(projektion.ziel_fortgeschrieben, units),
+        caseplan_events.PlanUebergeben: partial(projektion.plan_uebergeben, units),
+        caseplan_events.PlanAbgeschlossen: partial(projektion.plan_abgeschlossen, units),
+    }
 
 
 async def main(stop: asyncio.Event) -> None:
@@ -38,12 +59,9 @@ async def main(stop: asyncio.Event) -> None:
     serve_metrics(settings.bind_host, aggregator_metrics_port())
     engine = make_engine(settings.db_url)
     await asyncio.to_thread(migrate, engine, MIGRATIONS)
-    readmodel = ReadModel(engine)
-
-    # Every event goes to the read model, which applies its types and counts every event it
-    # processed per producer (how a rebuild knows how far it got). A database fault raises: the
-    # consumer retries the event with backoff, nothing is skipped.
-    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, {}, Readiness(), otherwise=readmodel.apply)
+    units = UnitsOfWork(engine, ReportingRepository)
+    # A database fault raises: the consumer retries the event with backoff, nothing is skipped.
+    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, handlers(units), Readiness())
     log.info("aggregation started", extra={"group": GROUP_ID})
     try:
         await consumer.run(stop)

@@ -22,8 +22,9 @@ antrag_stand = Table(
     # As in the Antrag: the utilisation counts bewilligt - freigegeben as committed.
     Column("bewilligt_cent", BigInteger, nullable=False),
     Column("ausgezahlt_cent", BigInteger, nullable=False),
-    Column("freigegeben_cent", BigInteger, nullable=False),
-    Column("rueckforderung_cent", BigInteger, nullable=False),
+    # Default 0 for the rows from before migration 0003.
+    Column("freigegeben_cent", BigInteger, nullable=False, server_default="0"),
+    Column("rueckforderung_cent", BigInteger, nullable=False, server_default="0"),
 )
 
 # The Verteilung each programme and year currently follows (version: increases with every new one).

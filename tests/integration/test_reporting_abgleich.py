@@ -24,8 +24,8 @@ from pakt.platform import events
 from pakt.platform.db import make_engine
 from pakt.reporting.v1.reporting_pb2 import GLIEDERUNG_LANDKREIS, GLIEDERUNG_PROGRAMM
 from services.reporting.main import MIGRATIONS
-from services.reporting.readmodel import ReadModel
 from tests.databases import migrated_engine
+from tests.reporting import Lesemodell
 
 BASE = dict(id="a1", antragsteller_ags="08115003", kreis_ags="08115", programm=1, foerderjahr=2017, betrag_cent=500_00)
 
@@ -33,7 +33,7 @@ BASE = dict(id="a1", antragsteller_ags="08115003", kreis_ags="08115", programm=1
 @pytest.fixture
 def readmodel(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        yield ReadModel(engine)
+        yield Lesemodell(engine)
 
 
 def _event(payload, key: str, version: int, producer: str) -> events.Event:
@@ -57,7 +57,7 @@ def _history() -> list[events.Event]:
     ]
 
 
-def _figures(readmodel: ReadModel) -> list:
+def _figures(readmodel: Lesemodell) -> list:
     return readmodel.utilisation(GLIEDERUNG_LANDKREIS, 0) + readmodel.utilisation(GLIEDERUNG_PROGRAMM, 0)
 
 
@@ -139,7 +139,7 @@ def test_rows_from_before_the_migration_are_filled_in_by_their_next_events(db_ur
                     {"id": antrag_id, "v": version, "s": status, "b": bewilligt},
                 )
         _upgrade(engine, MIGRATIONS, "head")
-        readmodel = ReadModel(engine)
+        readmodel = Lesemodell(engine)
         rows = {r.antrag_id: r for r in readmodel.list_antrag_staende(0, "")[0]}
         # The settled one is behind every event now (pakt abgleich asks antrag for them); the other is as it was.
         assert (rows["a1"].version, rows["a1"].bewilligt_cent, rows["a1"].freigegeben_cent) == (0, 250_00, 0)

@@ -38,9 +38,9 @@ from pakt.platform.settings import KafkaSettings
 from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.main import MIGRATIONS
-from services.reporting.readmodel import ReadModel
 from services.reporting.tables import aggregation_stand, plan_stand, ziel_stand
 from tests.databases import migrated_engine
+from tests.reporting import Lesemodell
 
 BOEBLINGEN, SINDELFINGEN, LEONBERG = "08115003", "08115045", "08115028"
 LANDKREIS_BOEBLINGEN = "08115"  # a Landkreis running Integrationsmanagement for its Gemeinden
@@ -51,7 +51,7 @@ STUTTGART = "08111000"
 @pytest.fixture
 def readmodel(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        yield ReadModel(engine)
+        yield Lesemodell(engine)
 
 
 @dataclass
@@ -110,7 +110,7 @@ class Fallakte:
         }
 
 
-def offene_je_kommune(readmodel: ReadModel) -> dict[str, int]:
+def offene_je_kommune(readmodel: Lesemodell) -> dict[str, int]:
     """What the read model holds, before any suppression."""
     p = plan_stand.c
     with readmodel.engine.connect() as conn:
@@ -120,16 +120,16 @@ def offene_je_kommune(readmodel: ReadModel) -> dict[str, int]:
     return {ags: n for ags, n in rows}
 
 
-def ziele_stand(readmodel: ReadModel) -> dict[str, tuple[str, str, str, str]]:
+def ziele_stand(readmodel: Lesemodell) -> dict[str, tuple[str, str, str, str]]:
     z = ziel_stand.c
     with readmodel.engine.connect() as conn:
         rows = conn.execute(select(z.ziel_id, z.plan_id, z.feld, z.status, z.kommune_ags)).all()
     return {r.ziel_id: (r.plan_id, r.feld, r.status, r.kommune_ags) for r in rows}
 
 
-def rpc(readmodel: ReadModel, by: int, kreis_ags: str = "") -> rpb.GetIntegrationsmanagementResponse:
+def rpc(readmodel: Lesemodell, by: int, kreis_ags: str = "") -> rpb.GetIntegrationsmanagementResponse:
     # GetIntegrationsmanagement needs no broker: the freshness probe points nowhere.
-    servicer = ReportingServicer(readmodel, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ()))
+    servicer = ReportingServicer(readmodel.units, Freshness(KafkaSettings.from_env({}), "pakt-reporting", ()))
     return asyncio.run(
         servicer.GetIntegrationsmanagement(rpb.GetIntegrationsmanagementRequest(by=by, kreis_ags=kreis_ags), None)
     )
@@ -320,7 +320,7 @@ def _story(spec) -> Fallakte:
     return akte
 
 
-def _reset(readmodel: ReadModel) -> None:
+def _reset(readmodel: Lesemodell) -> None:
     with readmodel.engine.begin() as conn:
         conn.execute(delete(ziel_stand))
         conn.execute(delete(plan_stand))
@@ -411,7 +411,7 @@ def test_revision_0001_upgrades_with_its_rows_and_empty_casework_tables(db_url):
         with engine.begin() as conn:
             conn.execute(text("UPDATE aggregation_stand SET events_applied = 7 WHERE id = 1"))
         _upgrade(engine, "head")
-        readmodel = ReadModel(engine)
+        readmodel = Lesemodell(engine)
         assert readmodel.events_applied() == 7
         answer = rpc(readmodel, rpb.GLIEDERUNG_LANDKREIS)
         assert (answer.offene_plaene_gesamt.value, answer.offene_plaene_gesamt.suppressed) == (0, False)

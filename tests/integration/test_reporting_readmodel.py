@@ -10,15 +10,15 @@ from pakt.antrag.v1.antrag_pb2 import ANTRAG_STATUS_BEWILLIGT, ANTRAG_STATUS_EIN
 from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht
 from pakt.platform import events
 from pakt.reporting.v1.reporting_pb2 import GLIEDERUNG_LANDKREIS, GLIEDERUNG_PROGRAMM
-from tests.databases import migrated_engine
 from services.reporting.main import MIGRATIONS
-from services.reporting.readmodel import ReadModel
+from tests.databases import migrated_engine
+from tests.reporting import Lesemodell
 
 
 @pytest.fixture
 def readmodel(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        yield ReadModel(engine)
+        yield Lesemodell(engine)
 
 
 def _events():
