@@ -8,7 +8,7 @@ from pakt.platform import guards
 from pakt.platform.auth import Principal
 from pakt.platform.unit_of_work import Units, UnitsOfWork
 from services.caseplan import audit, domain, mapping
-from services.caseplan.plaene import Uow, log, own_plan, today
+from services.caseplan.plaene import Uow, log, own_plan
 from services.caseplan.repository import CasePlanRepository
 
 
@@ -37,7 +37,7 @@ def list_plans(units: UnitsOfWork[CasePlanRepository], principal: Principal, r: 
 def caseload(units: UnitsOfWork[CasePlanRepository], principal: Principal, r: pb.GetCaseloadRequest) -> pb.GetCaseloadResponse:
     """Open plans per Integrationsmanager and what is overdue, for the caller's Kommune."""
     guards.integrationsmanager(principal)
-    stichtag = domain.check_caseload(r, today())
+    stichtag = domain.check_caseload(r, units.clock().date())
     with units.read() as repo:
         return repo.caseload(principal.ags, stichtag)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from google.protobuf.message import Message
 
@@ -34,7 +34,7 @@ Uow = UnitOfWork[CasePlanRepository]
 def create_plan(units: Units[CasePlanRepository], principal: Principal, r: pb.CreatePlanRequest) -> pb.CreatePlanResponse:
     """A new plan for the caller's Kommune, with the person's consent."""
     guards.integrationsmanager(principal)
-    e = domain.check_create(r, today())
+    e = domain.check_create(r, units.clock().date())
     plan_id = str(uuid.uuid4())
     altersband = domain.altersband(e.geburtsdatum, e.eroeffnet_am)
 
@@ -57,7 +57,7 @@ def create_plan(units: Units[CasePlanRepository], principal: Principal, r: pb.Cr
 
 def update_person(units: Units[CasePlanRepository], principal: Principal, r: pb.UpdatePersonRequest) -> pb.UpdatePersonResponse:
     guards.integrationsmanager(principal)
-    domain.check_update_person(r, today())
+    domain.check_update_person(r, units.clock().date())
 
     def work(uow: Uow) -> pb.Plan:
         stand = own_plan(uow.repo, principal, r.plan_id, lock=True)
@@ -113,7 +113,7 @@ def record_fortschreibung(
     units: Units[CasePlanRepository], principal: Principal, r: pb.RecordFortschreibungRequest
 ) -> pb.RecordFortschreibungResponse:
     guards.integrationsmanager(principal)
-    naechste = domain.check_fortschreibung(r, today())
+    naechste = domain.check_fortschreibung(r, units.clock().date())
 
     def work(uow: Uow) -> pb.Plan:
         stand = own_plan(uow.repo, principal, r.plan_id, lock=True)
@@ -187,10 +187,6 @@ def withdraw_einwilligung(
 
 
 # -- what the steps share (also the person's rights and retention) --------------------------------------
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def own_plan(repo: CasePlanRepository, principal: Principal, plan_id: str, *, lock: bool = False) -> Planstand:

@@ -24,7 +24,7 @@ from tests.caseplan import person as a_person
 from tests.caseplan import personal_values, rid
 from tests.fakes import FakeUnits
 
-NOW = datetime.now(UTC)
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # the units of work's clock: "today" for every check
 HEUTE = NOW.date()
 
 
