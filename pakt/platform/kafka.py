@@ -153,14 +153,11 @@ class EventConsumer:
         topics: Iterable[str],
         handlers: Handlers,
         readiness: Readiness | None = None,
-        otherwise: Callable[[Event], str] | None = None,
     ) -> None:
         self.settings = settings
         self.group_id = group_id
         self.topics = list(topics)
         self.handlers = dict(handlers)
-        # For the types without a handler; None counts them as "ignored".
-        self.otherwise = otherwise
         self.readiness = readiness or Readiness()
         self.component = f"consumer:{group_id}"
         self._cluster_id: str | None = None
@@ -231,7 +228,7 @@ class EventConsumer:
         except UnreadableEvent as exc:
             log.warning("unreadable event skipped", extra={"group": self.group_id, "error": str(exc)})
             return "unreadable"
-        handler = self.handlers.get(type(event.payload), self.otherwise)
+        handler = self.handlers.get(type(event.payload))
         if handler is None:
             return "ignored"
         return await asyncio.to_thread(handler, event)
