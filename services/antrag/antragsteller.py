@@ -19,7 +19,7 @@ from pakt.platform.idempotency import response_bytes
 from pakt.platform.unit_of_work import UnitOfWork, Units
 from pakt.referenzdaten import gebiete, programme
 from services.antrag import domain, mapping
-from services.antrag.domain import ANTRAGSTELLER, MITGLIED, UEBERTRAGEND, Violations
+from services.antrag.domain import ANTRAGSTELLER, MITGLIED, UEBERTRAGEND
 from services.antrag.repository import AntragRepository
 from services.antrag.schritt import step
 
@@ -90,11 +90,7 @@ def submit(units: Units[AntragRepository], principal: Principal, r: pb.SubmitAnt
 
 def withdraw(units: Units[AntragRepository], principal: Principal, r: pb.WithdrawAntragRequest) -> pb.WithdrawAntragResponse:
     guards.kommune(principal)
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
-    v.text(r.begruendung, "begruendung", required=True)
-    v.raise_if_any()
+    domain.step_violations(r, "begruendung", required=True).raise_if_any()
     return step(
         units, principal, r, "WithdrawAntrag", Schritt.SCHRITT_ZURUECKGEZOGEN,
         lambda uow, row: ({}, r.begruendung, 0), pb.WithdrawAntragResponse,
@@ -105,11 +101,7 @@ def answer_nachforderung(
     units: Units[AntragRepository], principal: Principal, r: pb.AnswerNachforderungRequest
 ) -> pb.AnswerNachforderungResponse:
     guards.kommune(principal)
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
-    v.text(r.antwort, "antwort", required=True)
-    v.raise_if_any()
+    domain.step_violations(r, "antwort", required=True).raise_if_any()
     return step(
         units, principal, r, "AnswerNachforderung", Schritt.SCHRITT_NACHFORDERUNG_BEANTWORTET,
         lambda uow, row: ({"nachforderung_antwort": r.antwort}, r.antwort, 0), pb.AnswerNachforderungResponse,
@@ -120,9 +112,7 @@ def request_mittelabruf(
     units: Units[AntragRepository], principal: Principal, r: pb.RequestMittelabrufRequest
 ) -> pb.RequestMittelabrufResponse:
     guards.kommune(principal)
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
+    v = domain.step_violations(r)
     v.betrag(r.betrag_cent, "betrag_cent")
     v.raise_if_any()
     abruf_id = str(uuid.uuid4())
@@ -147,9 +137,7 @@ def submit_verwendungsnachweis(
     units: Units[AntragRepository], principal: Principal, r: pb.SubmitVerwendungsnachweisRequest
 ) -> pb.SubmitVerwendungsnachweisResponse:
     guards.kommune(principal)
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
+    v = domain.step_violations(r)
     v.betrag(r.verwendet_cent, "verwendet_cent", zero_allowed=True)
     v.text(r.bericht, "bericht", required=True)
     v.raise_if_any()

@@ -10,7 +10,6 @@ from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, NotFound
 from pakt.platform.unit_of_work import UnitOfWork, Units
 from services.antrag import domain
-from services.antrag.domain import Violations
 from services.antrag.repository import AntragRepository
 from services.antrag.schritt import step
 
@@ -19,7 +18,7 @@ ANGEFORDERT = MittelabrufStatus.Name(MittelabrufStatus.MITTELABRUF_STATUS_ANGEFO
 
 def begin_pruefung(units: Units[AntragRepository], principal: Principal, r: pb.BeginPruefungRequest) -> pb.BeginPruefungResponse:
     guards.operator(principal)
-    _validate_vermerk(r)
+    domain.step_violations(r, "vermerk").raise_if_any()
     return step(
         units, principal, r, "BeginPruefung", Schritt.SCHRITT_PRUEFUNG_BEGONNEN,
         lambda uow, row: ({}, r.vermerk, 0), pb.BeginPruefungResponse,
@@ -30,10 +29,7 @@ def request_nachforderung(
     units: Units[AntragRepository], principal: Principal, r: pb.RequestNachforderungRequest
 ) -> pb.RequestNachforderungResponse:
     guards.operator(principal)
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
-    v.text(r.text, "text", required=True)
+    v = domain.step_violations(r, "text", required=True)
     frist = v.datum(r.frist, "frist")
     if frist is not None and (error := domain.frist_error(frist, units.clock().date())) is not None:
         v.add("frist", error)
@@ -53,7 +49,7 @@ def complete_pruefung(
     units: Units[AntragRepository], principal: Principal, r: pb.CompletePruefungRequest
 ) -> pb.CompletePruefungResponse:
     guards.operator(principal)
-    _validate_vermerk(r)
+    domain.step_violations(r, "vermerk").raise_if_any()
     return step(
         units, principal, r, "CompletePruefung", Schritt.SCHRITT_PRUEFUNG_ABGESCHLOSSEN,
         lambda uow, row: ({}, r.vermerk, row.betrag_cent), pb.CompletePruefungResponse,
@@ -64,9 +60,7 @@ def confirm_auszahlung(
     units: Units[AntragRepository], principal: Principal, r: pb.ConfirmAuszahlungRequest
 ) -> pb.ConfirmAuszahlungResponse:
     guards.operator(principal)
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
+    v = domain.step_violations(r)
     v.uuid(r.mittelabruf_id, "mittelabruf_id")
     v.raise_if_any()
 
@@ -84,10 +78,3 @@ def confirm_auszahlung(
         pb.ConfirmAuszahlungResponse,
     )
 
-
-def _validate_vermerk(r) -> None:
-    v = Violations()
-    v.request_id(r.request_id)
-    v.antrag_id(r.antrag_id)
-    v.text(r.vermerk, "vermerk", required=False)
-    v.raise_if_any()

@@ -162,6 +162,17 @@ class Violations(validation.Violations):
         self.uuid(value, field, what="Antrags-ID")
 
 
+def step_violations(r, text_field: str | None = None, *, required: bool = False) -> Violations:
+    """The checks every step on an Antrag shares: request_id, antrag_id and its free text, if it
+    has one. The caller adds its own and raises."""
+    v = Violations()
+    v.request_id(r.request_id)
+    v.antrag_id(r.antrag_id)
+    if text_field is not None:
+        v.text(getattr(r, text_field), text_field, required=required)
+    return v
+
+
 def validate_submission(
     r: SubmitAntragRequest, gebiete: Gebiete, programme: dict[str, Programmdefinition]
 ) -> None:
