@@ -35,7 +35,6 @@ from pakt.platform.settings import KafkaSettings
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.main import GRPC_SERVICE_NAME as ALLOCATION_SERVICE_NAME
 from services.allocation.main import MIGRATIONS as ALLOCATION_MIGRATIONS
-from services.allocation.service import AllocationService
 from services.allocation.tables import outbox as allocation_outbox
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.main import GRPC_SERVICE_NAME as ANTRAG_SERVICE_NAME
@@ -50,6 +49,7 @@ from services.reporting.freshness import Freshness
 from services.reporting.grpc_api import ReportingServicer
 from services.reporting.main import GRPC_SERVICE_NAME as REPORTING_SERVICE_NAME
 from services.reporting.main import MIGRATIONS as REPORTING_MIGRATIONS
+from tests.allocation import Allocation
 from tests.antraege import RP, STUTTGART, kommune, rid, submission
 from tests.caseplan import Plaene, cipher
 from tests.conftest import _postgres_database
@@ -80,7 +80,7 @@ class Dienste:
     pki: DevPki
     engines: dict[str, Engine]
     antrag: Antraege
-    allocation: AllocationService
+    allocation: Allocation
     caseplan: Plaene
     reporting: Lesemodell
     servers: dict[str, ServedInThread]
@@ -178,9 +178,7 @@ def dienste(backend: str, tmp_path: Path) -> Iterator[Dienste]:
                       "caseplan": CASEPLAN_MIGRATIONS, "reporting": REPORTING_MIGRATIONS}
         engines = {s: stack.enter_context(migrated_engine(urls[s], migrations[s])) for s in SERVICES}
         antrag = Antraege(engines["antrag"])
-        allocation = AllocationService(engines["allocation"])
-        allocation.seed_parameters()
-        allocation.ensure_verteilungen()
+        allocation = Allocation(engines["allocation"]).prepared()
         caseplan = Plaene(engines["caseplan"], cipher())
         reporting = Lesemodell(engines["reporting"])
         servicers = {
@@ -188,7 +186,7 @@ def dienste(backend: str, tmp_path: Path) -> Iterator[Dienste]:
                        lambda s: antrag_pb2_grpc.add_AntragServiceServicer_to_server(AntragServicer(antrag.units), s)),
             "allocation": (ALLOCATION_SERVICE_NAME,
                            lambda s: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
-                               AllocationServicer(allocation), s)),
+                               AllocationServicer(allocation.units), s)),
             "caseplan": (CASEPLAN_SERVICE_NAME,
                          lambda s: caseplan_pb2_grpc.add_CasePlanServiceServicer_to_server(CasePlanServicer(caseplan.units), s)),
             "reporting": (REPORTING_SERVICE_NAME,

@@ -1,4 +1,5 @@
-"""The allocation service's database schema (SQLAlchemy Core); migrations/ creates it."""
+"""The allocation service's database schema (SQLAlchemy Core), every constraint as migrations/
+creates it."""
 
 from sqlalchemy import (
     BigInteger,
@@ -7,11 +8,14 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from pakt.platform.inbox import inbox_table
@@ -31,12 +35,14 @@ parameter = Table(
     Column("foerderjahr", Integer, nullable=True),
     Column("tranche", String(30), nullable=True),
     Column("stichtag", Date, nullable=True),
-    Column("request_id", String(100), nullable=True, unique=True),
+    # The request that set a version over the API (seeds have none); idempotenzschluessel answers repeats.
+    Column("request_id", String(100), nullable=True),
     Column("betrag_cent", BigInteger, nullable=False),
     Column("gueltig_ab", Date, nullable=False),
     Column("quelle", Text, nullable=False),
     Column("erfasst_von", String(100), nullable=False),
     Column("erfasst_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("request_id", name="uq_parameter_request_id"),
 )
 
 # One computed Verteilung of a budget over the Kommunen, with the inputs it used.
@@ -56,7 +62,9 @@ verteilung = Table(
     Column("erhebung_id", String(36), nullable=True),
     Column("umverteilung", Boolean, nullable=False),
     Column("erfasst_von", String(80), nullable=False),
-    Column("request_id", String(100), nullable=True, unique=True),
+    # The request that applied an Umverteilung; idempotenzschluessel answers repeats.
+    Column("request_id", String(100), nullable=True),
+    UniqueConstraint("request_id", name="uq_verteilung_request_id"),
 )
 
 # The Planungsrahmen of every Gemeinde in every Verteilung ever computed, with the weight it followed.
@@ -74,7 +82,7 @@ erhebung = Table(
     "erhebung",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("stichtag", Date, nullable=False),
+    Column("stichtag", Date, nullable=False, index=True),
     Column("art", String(30), nullable=False),  # ERHEBUNG_ART_VORLAEUFIG | ERHEBUNG_ART_ENDGUELTIG
     Column("quelle", Text, nullable=False),
     Column("dateiname", String(200), nullable=False),
@@ -82,15 +90,17 @@ erhebung = Table(
     Column("anzahl_gesamt", BigInteger, nullable=False),
     Column("importiert_von", String(80), nullable=False),
     Column("importiert_at", DateTime(timezone=True), nullable=False),
+    # The request that imported it; idempotenzschluessel answers repeats.
     Column("request_id", String(100), nullable=False, unique=True),
 )
 
 erhebung_anzahl = Table(
     "erhebung_anzahl",
     metadata,
-    Column("erhebung_id", String(36), primary_key=True),
+    Column("erhebung_id", String(36), ForeignKey("erhebung.id"), primary_key=True),
     Column("kommune_ags", String(8), primary_key=True),
     Column("anzahl", BigInteger, nullable=False),
+    CheckConstraint("anzahl >= 0", name="ck_erhebung_anzahl_nicht_negativ"),
 )
 
 planungsrahmen = Table(
@@ -142,6 +152,19 @@ bindung = Table(
     Column("gebunden_cent", BigInteger, nullable=False),
     Column("freigegeben_cent", BigInteger, nullable=False),
     CheckConstraint("freigegeben_cent >= 0 AND freigegeben_cent <= gebunden_cent", name="ck_bindung_freigabe"),
+)
+
+# The first answer to every command, per caller and request_id (pakt.platform.idempotency). The
+# caller is the Bewilligungsstelle ("rp"): all of allocation's commands are hers.
+idempotenzschluessel = Table(
+    "idempotenzschluessel",
+    metadata,
+    Column("akteur", String(80), primary_key=True),
+    Column("request_id", String(100), primary_key=True),
+    Column("methode", String(60), nullable=False),
+    Column("payload_sha256", String(64), nullable=False),
+    Column("antwort", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 inbox = inbox_table(metadata)

@@ -28,7 +28,7 @@ from pakt.platform.tls import channel_credentials
 from pakt.referenzdaten import gebiete
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.main import GRPC_SERVICE_NAME, MIGRATIONS
-from services.allocation.service import AllocationService
+from tests.allocation import Allocation
 from tests.databases import migrated_engine
 from tests.grpc_servers import ServedInThread
 
@@ -51,13 +51,11 @@ OPERATOR = {"none": UNAUTH, "im_gemeinde": DENIED, "im_landkreis": DENIED, "komm
 def setup(db_url, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        service = AllocationService(engine)
-        service.seed_parameters()
-        service.ensure_verteilungen()
+        service = Allocation(engine).prepared()
         server = ServedInThread(
             GRPC_SERVICE_NAME,
             lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
-                AllocationServicer(service), grpc_server
+                AllocationServicer(service.units), grpc_server
             ),
             pki,
         )
@@ -77,11 +75,11 @@ def rid() -> str:
     return str(uuid.uuid4())
 
 
-def nothing(service: AllocationService) -> None:
+def nothing(service: Allocation) -> None:
     return None
 
 
-def stuttgart_binds_money(service: AllocationService) -> None:
+def stuttgart_binds_money(service: Allocation) -> None:
     """A decided Antrag of Stuttgart: money bound, so an Umverteilung has something to change."""
     a = Antrag(id=rid(), antragsteller_ags=STUTTGART, programm=IM, foerderjahr=2017, betrag_cent=100_000_00, version=3)
     envelope = events.wrap(
@@ -103,7 +101,7 @@ def erhebung() -> Iterator[pb.ImportErhebungRequest]:
 @dataclass(frozen=True)
 class Rpc:
     method: str
-    prepare: Callable[[AllocationService], None]
+    prepare: Callable[[Allocation], None]
     request: Callable[[], object]
     expected: dict[str, str]
 

@@ -18,8 +18,8 @@ from pakt.platform.errors import FailedPrecondition, InvalidArgument, NotFound, 
 from pakt.referenzdaten import gebiete
 from services.allocation.domain import largest_remainder
 from services.allocation.main import MIGRATIONS
-from services.allocation.service import AllocationService
 from services.allocation.tables import parameter, planungsrahmen
+from tests.allocation import Allocation
 from tests.databases import migrated_engine
 
 IM = 1  # PROGRAMM_INTEGRATIONSMANAGEMENT
@@ -31,10 +31,7 @@ BEVOELKERUNG = "Bevölkerung (Zensus 2022), solange keine Erhebung vorliegt"
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        svc = AllocationService(engine)
-        svc.seed_parameters()
-        svc.ensure_verteilungen()
-        yield svc
+        yield Allocation(engine).prepared()
 
 
 def _budget(betrag_cent: int, gueltig_ab: str, jahr: int = 2018, request_id: str | None = None, **fields) -> SetParameterRequest:

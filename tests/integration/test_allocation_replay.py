@@ -20,18 +20,15 @@ from pakt.antrag.v1.events_pb2 import AntragFortgeschrieben
 from pakt.platform import events
 from pakt.referenzdaten import gebiete
 from services.allocation.main import MIGRATIONS
-from services.allocation.service import AllocationService
 from services.allocation.tables import bescheid, bindung, planungsrahmen
+from tests.allocation import Allocation
 from tests.databases import migrated_engine
 
 
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        svc = AllocationService(engine)
-        svc.seed_parameters()
-        svc.ensure_verteilungen()
-        yield svc
+        yield Allocation(engine).prepared()
 
 
 def _event(antrag: Antrag, schritt: int) -> events.Event:
@@ -40,7 +37,7 @@ def _event(antrag: Antrag, schritt: int) -> events.Event:
     return events.unwrap(envelope.SerializeToString())
 
 
-def _play(service: AllocationService, seed: int = 7) -> list[events.Event]:
+def _play(service: Allocation, seed: int = 7) -> list[events.Event]:
     """Anträge of many Gemeinden (some competing for one Planungsrahmen, some joint) decided, and for every
     third a proof of use releasing part of what was approved; returns the events in order."""
     rng = random.Random(seed)
@@ -66,7 +63,7 @@ def _play(service: AllocationService, seed: int = 7) -> list[events.Event]:
     return history
 
 
-def _state(service: AllocationService) -> dict:
+def _state(service: Allocation) -> dict:
     with service.engine.connect() as conn:
         rahmen = sorted(tuple(r) for r in conn.execute(select(planungsrahmen.c.kommune_ags, planungsrahmen.c.programm,
                                                                  planungsrahmen.c.foerderjahr, planungsrahmen.c.gebunden_cent)))
@@ -97,9 +94,7 @@ def test_replayed_history_gives_the_same_state_in_a_fresh_database(service, tmp_
     """Entscheidungen depend on the events and their order only: a second database reaches the same state."""
     history = _play(service, seed=11)
     with migrated_engine(f"sqlite:///{tmp_path}/second.db", MIGRATIONS) as engine:
-        second = AllocationService(engine)
-        second.seed_parameters()
-        second.ensure_verteilungen()
+        second = Allocation(engine).prepared()
         for e in history + history:
             second.apply_antrag_event(e)
         assert _state(second) == _state(service)

@@ -1,21 +1,24 @@
-"""The allocation service layer on a real database (SQLite and PostgreSQL): Planungsrahmen add up to
-the budgets, each Antrag is decided once, and the database refuses over-commitment."""
+"""The allocation use cases on a real database (SQLite and PostgreSQL): the schema is the one
+tables.py declares, Planungsrahmen add up to the budgets, each Antrag is decided once, and the
+database refuses over-commitment."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pakt.antrag.v1.antrag_pb2 import SCHRITT_PRUEFUNG_ABGESCHLOSSEN, SCHRITT_VERWENDUNGSNACHWEIS_EINGEGANGEN, Antrag, Kooperationsmitglied
 from pakt.antrag.v1.events_pb2 import AntragFortgeschrieben
 from pakt.platform import events
-from tests.databases import migrated_engine
 from services.allocation.main import MIGRATIONS
-from services.allocation.service import AllocationService
-from services.allocation.tables import bescheid, bindung, outbox, planungsrahmen
+from services.allocation.tables import bescheid, bindung, metadata, outbox, planungsrahmen
+from tests.allocation import Allocation
+from tests.databases import migrated_engine
 
 IM = 1  # PROGRAMM_INTEGRATIONSMANAGEMENT
 
@@ -23,10 +26,7 @@ IM = 1  # PROGRAMM_INTEGRATIONSMANAGEMENT
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        svc = AllocationService(engine)
-        svc.seed_parameters()
-        svc.ensure_verteilungen()
-        yield svc
+        yield Allocation(engine).prepared()
 
 
 def _entscheidungsreif(ags: str, betrag_cent: int, jahr: int = 2017, **fields):
@@ -42,6 +42,11 @@ def _nachweis(a: Antrag, freigegeben_cent: int):
     done.freigegeben_cent = freigegeben_cent
     payload = AntragFortgeschrieben(antrag=done, schritt=SCHRITT_VERWENDUNGSNACHWEIS_EINGEGANGEN)
     return events.wrap(payload, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=9, producer="antrag"), done
+
+
+def test_migrated_schema_matches_the_table_definitions(service):
+    with service.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
 
 def test_planungsrahmen_add_up_exactly_to_each_budget(service):

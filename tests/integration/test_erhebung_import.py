@@ -30,11 +30,19 @@ from pakt.platform.errors import FailedPrecondition, FieldViolation, InvalidArgu
 from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from pakt.referenzdaten import gebiete
-from services.allocation.erhebung import ErhebungImport
+from services.allocation import erhebung as erhebungen
 from services.allocation.grpc_api import AllocationServicer
 from services.allocation.main import GRPC_SERVICE_NAME, MIGRATIONS
-from services.allocation.service import AllocationService
-from services.allocation.tables import erhebung, erhebung_anzahl, outbox, parameter, planungsrahmen, verteilung, verteilung_rahmen
+from services.allocation.tables import (
+    erhebung,
+    erhebung_anzahl,
+    outbox,
+    parameter,
+    planungsrahmen,
+    verteilung,
+    verteilung_rahmen,
+)
+from tests.allocation import Allocation
 from tests.databases import migrated_engine
 from tests.grpc_servers import ServedInThread
 
@@ -48,15 +56,7 @@ STICHTAG_VORLAEUFIG = "2017-03-31"  # the seeded Stichtag of the provisional 201
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        svc = AllocationService(engine)
-        svc.seed_parameters()
-        svc.ensure_verteilungen()
-        yield svc
-
-
-@pytest.fixture
-def importer(service):
-    return ErhebungImport(service.engine, service)
+        yield Allocation(engine).prepared()
 
 
 def counts() -> dict[str, int]:
@@ -125,11 +125,11 @@ def hamilton(budget: int, weights: dict[str, int]) -> dict[str, int]:
 # -- a valid Erhebung ------------------------------------------------------------------------------------
 
 
-def test_a_final_erhebung_redistributes_the_final_planungsrahmen_by_its_counts(service, importer):
+def test_a_final_erhebung_redistributes_the_final_planungsrahmen_by_its_counts(service):
     c, before = counts(), rahmen_je_programm(service)
     total = sum(c.values())
     lines = file_lines(c)
-    reply = importer.import_(RP, kopf(), lines)
+    reply = service.import_erhebung(RP, kopf(), lines)
 
     assert (reply.gemeinden, reply.anzahl_gesamt) == (1101, total)
     # Both final Tranchen (2017 and 2018) of all four programmes follow the Stichtag 2017-06-30.
@@ -180,10 +180,10 @@ def test_a_final_erhebung_redistributes_the_final_planungsrahmen_by_its_counts(s
     assert service.ensure_verteilungen() == 0
 
 
-def test_an_erhebung_no_stichtag_in_force_points_at_is_stored_and_changes_nothing(service, importer):
+def test_an_erhebung_no_stichtag_in_force_points_at_is_stored_and_changes_nothing(service):
     """The provisional 2017 Tranche (Stichtag 2017-03-31) is superseded by the final one."""
     before = snapshot(service)
-    reply = importer.import_(RP, kopf(stichtag=STICHTAG_VORLAEUFIG, art=pb.ERHEBUNG_ART_VORLAEUFIG), file_lines())
+    reply = service.import_erhebung(RP, kopf(stichtag=STICHTAG_VORLAEUFIG, art=pb.ERHEBUNG_ART_VORLAEUFIG), file_lines())
     assert reply.erhebung_id and reply.gemeinden == 1101 and list(reply.verteilung_ids) == []
     after = snapshot(service)
     assert (after["erhebung"], after["erhebung_anzahl"]) == (1, 1101)
@@ -195,9 +195,9 @@ def test_an_erhebung_no_stichtag_in_force_points_at_is_stored_and_changes_nothin
     assert r.erhebung_id == reply.erhebung_id and r.basis == "Erhebung zum Stichtag 2017-03-31 (vorläufig)"
 
 
-def test_a_provisional_erhebung_does_not_replace_a_final_one_for_the_same_stichtag(service, importer):
-    final = importer.import_(RP, kopf(), file_lines())
-    later = importer.import_(RP, kopf(art=pb.ERHEBUNG_ART_VORLAEUFIG), file_lines({**counts(), STUTTGART: 1}))
+def test_a_provisional_erhebung_does_not_replace_a_final_one_for_the_same_stichtag(service):
+    final = service.import_erhebung(RP, kopf(), file_lines())
+    later = service.import_erhebung(RP, kopf(art=pb.ERHEBUNG_ART_VORLAEUFIG), file_lines({**counts(), STUTTGART: 1}))
     assert list(later.verteilung_ids) == []
     assert service.explain(STUTTGART, IM, 2017, "", 0).erhebung_id == final.erhebung_id
 
@@ -205,9 +205,7 @@ def test_a_provisional_erhebung_does_not_replace_a_final_one_for_the_same_sticht
 # -- a bad file is refused whole -----------------------------------------------------------------------
 
 
-def test_acceptance_a_file_with_exactly_one_bad_line_is_rejected_whole_naming_that_line_and_nothing_is_stored(
-    service, importer
-):
+def test_acceptance_a_file_with_exactly_one_bad_line_is_rejected_whole_naming_that_line_and_nothing_is_stored(service):
     lines = file_lines()
     assert lines[16].startswith("08") and lines[0] == "ags;anzahl"
     ags = lines[16].split(";")[0]
@@ -215,7 +213,7 @@ def test_acceptance_a_file_with_exactly_one_bad_line_is_rejected_whole_naming_th
     before = snapshot(service)
 
     with pytest.raises(InvalidArgument) as err:
-        importer.import_(RP, kopf(), lines)
+        service.import_erhebung(RP, kopf(), lines)
 
     assert err.value.violations == [
         FieldViolation(
@@ -227,49 +225,49 @@ def test_acceptance_a_file_with_exactly_one_bad_line_is_rejected_whole_naming_th
     assert after == before  # Planungsrahmen, Verteilungen and events untouched
 
 
-def test_kopf_and_line_violations_are_reported_together(service, importer):
+def test_kopf_and_line_violations_are_reported_together(service):
     lines = file_lines()
     lines.append("08999999;3")
     bad = pb.ErhebungKopf(request_id="hat leerzeichen", stichtag="30.06.2017", quelle=" ", dateiname="x" * 201)
     with pytest.raises(InvalidArgument) as err:
-        importer.import_(RP, bad, lines)
+        service.import_erhebung(RP, bad, lines)
     assert [v.field for v in err.value.violations] == [
         "kopf.request_id", "kopf.stichtag", "kopf.art", "kopf.quelle", "kopf.dateiname", f"zeile {len(lines)}"
     ]
     assert snapshot(service)["erhebung"] == 0
 
 
-def test_an_endless_file_is_read_only_to_the_line_limit(service, importer):
+def test_an_endless_file_is_read_only_to_the_line_limit(service):
     with pytest.raises(InvalidArgument) as err:
-        importer.import_(RP, kopf(), itertools.chain(file_lines(), itertools.repeat("x" * 10_000)))
+        service.import_erhebung(RP, kopf(), itertools.chain(file_lines(), itertools.repeat("x" * 10_000)))
     assert err.value.violations[-1].description.startswith("mehr als 5.000 Zeilen")
     assert snapshot(service)["erhebung"] == 0
 
 
-def test_only_an_operator_imports(service, importer):
+def test_only_an_operator_imports(service):
     before = snapshot(service)
     with pytest.raises(PermissionDenied):
-        importer.import_(Principal(ags=STUTTGART), kopf(), file_lines())
+        service.import_erhebung(Principal(ags=STUTTGART), kopf(), file_lines())
     with pytest.raises(PermissionDenied):
-        ErhebungImport.check_allowed(Principal(ags="08115"))
+        erhebungen.check_allowed(Principal(ags="08115"))
     assert snapshot(service) == before
 
 
 # -- idempotency ------------------------------------------------------------------------------------
 
 
-def test_the_same_request_twice_imports_once_and_answers_alike(service, importer):
+def test_the_same_request_twice_imports_once_and_answers_alike(service):
     k = kopf()
-    first = importer.import_(RP, k, file_lines())
+    first = service.import_erhebung(RP, k, file_lines())
     after_first = snapshot(service)
-    again = importer.import_(RP, k, file_lines())
+    again = service.import_erhebung(RP, k, file_lines())
     assert again == first and len(again.verteilung_ids) == 8
     assert snapshot(service) == after_first
 
     # A later change of the inputs does not change the answer to the repeated request.
-    other = importer.import_(RP, kopf(), file_lines({**counts(), STUTTGART: 7}))
+    other = service.import_erhebung(RP, kopf(), file_lines({**counts(), STUTTGART: 7}))
     assert len(other.verteilung_ids) == 8
-    assert importer.import_(RP, k, file_lines()) == first
+    assert service.import_erhebung(RP, k, file_lines()) == first
 
 
 @pytest.mark.parametrize(
@@ -282,15 +280,15 @@ def test_the_same_request_twice_imports_once_and_answers_alike(service, importer
     ],
     ids=["other file", "other quelle", "other stichtag", "other art"],
 )
-def test_the_same_request_id_for_another_import_is_refused(service, importer, change):
+def test_the_same_request_id_for_another_import_is_refused(service, change):
     k = kopf()
-    importer.import_(RP, k, file_lines())
+    service.import_erhebung(RP, k, file_lines())
     before = snapshot(service)
     fields = {f: change[f] for f in change if f != "lines"}
     with pytest.raises(InvalidArgument) as err:
-        importer.import_(RP, kopf(request_id=k.request_id, **fields), change.get("lines", file_lines()))
+        service.import_erhebung(RP, kopf(request_id=k.request_id, **fields), change.get("lines", file_lines()))
     (v,) = err.value.violations
-    assert v.field == "kopf.request_id" and "bereits für einen anderen Import verwendet" in v.description
+    assert v.field == "kopf.request_id" and "bereits für einen anderen Aufruf verwendet" in v.description
     assert snapshot(service) == before
 
 
@@ -304,14 +302,14 @@ def _entscheidungsreif(ags: str, betrag_cent: int, jahr: int = 2017):
     return events.wrap(payload, aggregate_type="antrag", aggregate_key=a.id, aggregate_version=3, producer="antrag"), a
 
 
-def test_an_erhebung_that_would_push_a_planungsrahmen_below_bound_money_is_refused_whole(service, importer):
+def test_an_erhebung_that_would_push_a_planungsrahmen_below_bound_money_is_refused_whole(service):
     envelope, antrag = _entscheidungsreif(STUTTGART, 100_000_00)
     assert service.decide(envelope, antrag) == "applied"
     assert service.get_planungsrahmen(STUTTGART, IM, 2017).gebunden_cent == 100_000_00
     before = snapshot(service)
 
     with pytest.raises(FailedPrecondition) as err:
-        importer.import_(RP, kopf(), file_lines({**counts(), STUTTGART: 0}))
+        service.import_erhebung(RP, kopf(), file_lines({**counts(), STUTTGART: 0}))
 
     assert STUTTGART in str(err.value) and "Nichts wurde geändert" in str(err.value)
     after = snapshot(service)
@@ -319,7 +317,7 @@ def test_an_erhebung_that_would_push_a_planungsrahmen_below_bound_money_is_refus
     assert after == before
     # With a count that leaves the bound money inside the Planungsrahmen, the import goes through and
     # the Planungsrahmen keeps what is bound in it.
-    reply = importer.import_(RP, kopf(), file_lines())
+    reply = service.import_erhebung(RP, kopf(), file_lines())
     assert len(reply.verteilung_ids) == 8
     rahmen = service.get_planungsrahmen(STUTTGART, IM, 2017)
     assert rahmen.gebunden_cent == 100_000_00 and rahmen.verteilung_id in reply.verteilung_ids
@@ -333,7 +331,7 @@ def server(service, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     running = ServedInThread(
         GRPC_SERVICE_NAME,
-        lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(AllocationServicer(service), grpc_server),
+        lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(AllocationServicer(service.units), grpc_server),
         pki,
     )
     try:

@@ -22,7 +22,6 @@ from pakt.platform.pki import ensure_dev_pki
 from pakt.platform.tls import channel_credentials
 from services.allocation import main as allocation_main
 from services.allocation.grpc_api import AllocationServicer
-from services.allocation.service import AllocationService
 from services.antrag.grpc_api import AntragServicer
 from services.antrag.main import GRPC_SERVICE_NAME, MIGRATIONS
 from tests.antraege import Antraege
@@ -128,7 +127,7 @@ def allocation(tmp_path):
         server = ServedInThread(
             allocation_main.GRPC_SERVICE_NAME,
             lambda grpc_server: allocation_pb2_grpc.add_AllocationServiceServicer_to_server(
-                AllocationServicer(AllocationService(engine)), grpc_server
+                AllocationServicer(allocation_main.units_of_work(engine)), grpc_server
             ),
             pki,
         )

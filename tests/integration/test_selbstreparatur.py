@@ -41,7 +41,7 @@ def test_a_lost_bescheid_is_made_good_without_an_operator(d, caplog):
     # Minutes later, antrag's periodic check publishes the Antrag's events again; allocation knows
     # the completed Prüfung and sends its Bescheid again; antrag applies it.
     assert d.antrag.republish_undecided(older_than=timedelta(0)) == 3
-    with caplog.at_level(logging.INFO, logger="services.allocation.service"):
+    with caplog.at_level(logging.INFO, logger="services.allocation.entscheidung"):
         d.deliver()
     assert any("Bescheid published again" in r.message for r in caplog.records)
     a = d.antrag.get(RP, antrag_id)

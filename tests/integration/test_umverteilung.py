@@ -19,12 +19,14 @@ from pakt.geld import euro
 from pakt.platform import events
 from pakt.platform.auth import Principal
 from pakt.platform.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from pakt.platform.unit_of_work import UnitOfWork
 from pakt.referenzdaten import gebiete
+from services.allocation import umverteilung
 from services.allocation.domain import largest_remainder
 from services.allocation.main import MIGRATIONS
-from services.allocation.service import AllocationService
+from services.allocation.repository import AllocationRepository
 from services.allocation.tables import bescheid, outbox, parameter, planungsrahmen, verteilung, verteilung_rahmen
-from services.allocation.umverteilung import Umverteilung
+from tests.allocation import Allocation
 from tests.databases import migrated_engine
 
 IM = 1  # PROGRAMM_INTEGRATIONSMANAGEMENT
@@ -36,15 +38,7 @@ STUTTGART, BOEBLINGEN, ESSLINGEN = "08111000", "08115003", "08116019"
 @pytest.fixture
 def service(db_url):
     with migrated_engine(db_url, MIGRATIONS) as engine:
-        svc = AllocationService(engine)
-        svc.seed_parameters()
-        svc.ensure_verteilungen()
-        yield svc
-
-
-@pytest.fixture
-def umv(service):
-    return Umverteilung(service)
+        yield Allocation(engine).prepared()
 
 
 def _decide(service, ags: str, betrag_cent: int, jahr: int = 2017) -> str:
@@ -75,11 +69,11 @@ def _rahmen(service, ags: str) -> int:
     return service.get_planungsrahmen(ags, IM, 2017).rahmen_cent
 
 
-def _apply(umv, request_id: str | None = None, jahr: int = 2017, quelle: str = "Beschluss RP vom 1. März 2018", principal=RP):
+def _apply(service, request_id: str | None = None, jahr: int = 2017, quelle: str = "Beschluss RP vom 1. März 2018", principal=RP):
     request = ApplyUmverteilungRequest(
         request_id=request_id or str(uuid.uuid4()), programm=IM, foerderjahr=jahr, quelle=quelle
     )
-    return umv.apply(principal, request)
+    return service.apply_umverteilung(principal, request)
 
 
 @pytest.fixture
@@ -90,9 +84,9 @@ def gebunden(service):
     return {STUTTGART: _rahmen(service, STUTTGART), BOEBLINGEN: 100_000_00}
 
 
-def test_simulation_adds_up_to_the_budget_and_keeps_what_is_bound(service, umv, gebunden):
+def test_simulation_adds_up_to_the_budget_and_keeps_what_is_bound(service, gebunden):
     before = _planungsrahmen(service)
-    sim = umv.simulate(IM, 2017)
+    sim = service.simulate_umverteilung(IM, 2017)
     rows = {k.kommune_ags: k for k in sim.kommunen}
     assert set(rows) == set(before) and len(rows) == 1101
     assert sum(k.rahmen_cent for k in sim.kommunen) == BUDGET_IM
@@ -111,22 +105,22 @@ def test_simulation_adds_up_to_the_budget_and_keeps_what_is_bound(service, umv, 
     assert _planungsrahmen(service) == before
 
 
-def test_a_gemeinde_that_bound_its_whole_planungsrahmen_gets_room_again(service, umv, gebunden):
-    rows = {k.kommune_ags: k for k in umv.simulate(IM, 2017).kommunen}
+def test_a_gemeinde_that_bound_its_whole_planungsrahmen_gets_room_again(service, gebunden):
+    rows = {k.kommune_ags: k for k in service.simulate_umverteilung(IM, 2017).kommunen}
     stuttgart, esslingen = rows[STUTTGART], rows[ESSLINGEN]
     assert stuttgart.frei_cent == 0 and stuttgart.neuer_rahmen_cent > stuttgart.rahmen_cent
     # Its new room is its population share of everything still free.
     assert stuttgart.neuer_rahmen_cent - stuttgart.gebunden_cent == largest_remainder(
-        umv.simulate(IM, 2017).frei_gesamt_cent, {a: g.population for a, g in gebiete().gemeinden.items()}
+        service.simulate_umverteilung(IM, 2017).frei_gesamt_cent, {a: g.population for a, g in gebiete().gemeinden.items()}
     )[STUTTGART]
     # A Gemeinde that bound nothing shares its unspent money with the others: a little less.
     assert esslingen.gebunden_cent == 0 and esslingen.neuer_rahmen_cent < esslingen.rahmen_cent
 
 
-def test_apply_stores_a_new_version_that_the_planungsrahmen_follow(service, umv, gebunden):
-    sim = umv.simulate(IM, 2017)
+def test_apply_stores_a_new_version_that_the_planungsrahmen_follow(service, gebunden):
+    sim = service.simulate_umverteilung(IM, 2017)
     before = _planungsrahmen(service)
-    reply = _apply(umv, "umv-2017-1", quelle="Beschluss RP vom 1. März 2018")
+    reply = _apply(service, "umv-2017-1", quelle="Beschluss RP vom 1. März 2018")
     assert reply.frei_gesamt_cent == sim.frei_gesamt_cent
     after = _planungsrahmen(service)
     assert {ags: r[0] for ags, r in after.items()} == {k.kommune_ags: k.neuer_rahmen_cent for k in sim.kommunen}
@@ -170,32 +164,32 @@ def test_apply_stores_a_new_version_that_the_planungsrahmen_follow(service, umv,
     assert "Seit der Umverteilung" in explained.erlaeuterung and euro(after[STUTTGART][0]) in explained.erlaeuterung
 
 
-def test_the_same_request_id_applies_once(service, umv, gebunden):
-    first = _apply(umv, "umv-einmal")
+def test_the_same_request_id_applies_once(service, gebunden):
+    first = _apply(service, "umv-einmal")
     rahmen = _planungsrahmen(service)
-    again = _apply(umv, "umv-einmal")
+    again = _apply(service, "umv-einmal")
     assert again == first
     assert _planungsrahmen(service) == rahmen
     with service.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(verteilung).where(verteilung.c.umverteilung)).scalar_one() == 1
     with pytest.raises(InvalidArgument) as other_year:
-        _apply(umv, "umv-einmal", jahr=2018)
+        _apply(service, "umv-einmal", jahr=2018)
     with pytest.raises(InvalidArgument) as other_quelle:
-        _apply(umv, "umv-einmal", quelle="eine andere Begründung")
+        _apply(service, "umv-einmal", quelle="eine andere Begründung")
     assert [v.field for v in other_year.value.violations] == ["request_id"]
     assert [v.field for v in other_quelle.value.violations] == ["request_id"]
 
 
-def test_only_an_operator_may_apply(service, umv, gebunden):
+def test_only_an_operator_may_apply(service, gebunden):
     before = _planungsrahmen(service)
     with pytest.raises(PermissionDenied):
-        _apply(umv, principal=Principal(ags=STUTTGART))
+        _apply(service, principal=Principal(ags=STUTTGART))
     assert _planungsrahmen(service) == before
 
 
-def test_entscheidungen_after_apply_follow_the_new_planungsrahmen(service, umv, gebunden):
+def test_entscheidungen_after_apply_follow_the_new_planungsrahmen(service, gebunden):
     assert _decide(service, STUTTGART, 1_00) == "ENTSCHEIDUNG_ABGELEHNT"  # full before
-    _apply(umv)
+    _apply(service)
     rahmen = service.get_planungsrahmen(STUTTGART, IM, 2017)
     room = rahmen.rahmen_cent - rahmen.gebunden_cent
     assert room > 0
@@ -214,41 +208,41 @@ def test_entscheidungen_after_apply_follow_the_new_planungsrahmen(service, umv, 
     assert total == BUDGET_IM and over == 0 and bound == bewilligt
 
 
-def test_applying_again_without_new_bindings_changes_nothing_and_is_refused(service, umv, gebunden):
-    _apply(umv)
+def test_applying_again_without_new_bindings_changes_nothing_and_is_refused(service, gebunden):
+    _apply(service)
     rahmen = _planungsrahmen(service)
     with pytest.raises(FailedPrecondition, match="bereits nach der Regel verteilt"):
-        _apply(umv)
+        _apply(service)
     assert _planungsrahmen(service) == rahmen
     # After new Bindungen there is something to redistribute again.
     _decide(service, ESSLINGEN, _rahmen(service, ESSLINGEN))
-    second = _apply(umv)
+    second = _apply(service)
     assert {r[2] for r in _planungsrahmen(service).values()} == {second.verteilung_id}
 
 
-def test_nothing_bound_means_nothing_to_change(service, umv):
-    sim = umv.simulate(IM, 2017)
+def test_nothing_bound_means_nothing_to_change(service):
+    sim = service.simulate_umverteilung(IM, 2017)
     assert sim.frei_gesamt_cent == BUDGET_IM
     assert all(k.neuer_rahmen_cent == k.rahmen_cent for k in sim.kommunen)
     with pytest.raises(FailedPrecondition):
-        _apply(umv)
+        _apply(service)
 
 
-def test_bad_requests_name_their_fields(service, umv):
+def test_bad_requests_name_their_fields(service):
     with pytest.raises(InvalidArgument) as exc:
-        umv.apply(RP, ApplyUmverteilungRequest(request_id="", programm=0, foerderjahr=1999, quelle=" "))
+        service.apply_umverteilung(RP, ApplyUmverteilungRequest(request_id="", programm=0, foerderjahr=1999, quelle=" "))
     assert [v.field for v in exc.value.violations] == ["request_id", "programm", "foerderjahr", "quelle"]
     with pytest.raises(InvalidArgument) as exc:
-        _apply(umv, request_id="mit Leerzeichen", quelle="x" * 61)
+        _apply(service, request_id="mit Leerzeichen", quelle="x" * 61)
     assert [v.field for v in exc.value.violations] == ["request_id", "quelle"]
     with pytest.raises(InvalidArgument) as exc:
-        umv.simulate(99, 2017)
+        service.simulate_umverteilung(99, 2017)
     assert [v.field for v in exc.value.violations] == ["programm"]
     with pytest.raises(NotFound, match="keine Verteilung in Kraft"):
-        umv.simulate(IM, 2019)
+        service.simulate_umverteilung(IM, 2019)
 
 
-def test_planungsrahmen_that_no_longer_follow_the_parameters_in_force_are_not_redistributed(service, umv, gebunden):
+def test_planungsrahmen_that_no_longer_follow_the_parameters_in_force_are_not_redistributed(service, gebunden):
     # A budget version that came into force without a recompute yet (say, at midnight).
     with service.engine.begin() as conn:
         conn.execute(
@@ -260,16 +254,21 @@ def test_planungsrahmen_that_no_longer_follow_the_parameters_in_force_are_not_re
         )
     rahmen = _planungsrahmen(service)
     with pytest.raises(FailedPrecondition, match="nicht mehr auf den heute geltenden"):
-        umv.simulate(IM, 2017)
+        service.simulate_umverteilung(IM, 2017)
     with pytest.raises(FailedPrecondition):
-        _apply(umv)
+        _apply(service)
     assert _planungsrahmen(service) == rahmen
 
 
-def test_a_new_budget_version_replaces_the_umverteilung_by_the_rule(service, umv, gebunden):
-    from pakt.allocation.v1.allocation_pb2 import Parameter, ParameterArt, SetParameterRequest, Tranche
+def test_a_new_budget_version_replaces_the_umverteilung_by_the_rule(service, gebunden):
+    from pakt.allocation.v1.allocation_pb2 import (
+        Parameter,
+        ParameterArt,
+        SetParameterRequest,
+        Tranche,
+    )
 
-    _apply(umv)
+    _apply(service)
     reply = service.set_parameter(
         RP,
         SetParameterRequest(
@@ -289,7 +288,7 @@ def test_a_new_budget_version_replaces_the_umverteilung_by_the_rule(service, umv
     assert {ags: r[0] for ags, r in rahmen.items()} == shares
 
 
-def test_an_entscheidung_waiting_on_a_locked_planungsrahmen_decides_against_the_new_planungsrahmen(service, umv, gebunden):
+def test_an_entscheidung_waiting_on_a_locked_planungsrahmen_decides_against_the_new_planungsrahmen(service, gebunden):
     """PostgreSQL: apply holds the row locks of the Planungsrahmen; an Entscheidung waiting for them must find the
     new Planungsrahmen, not a deleted row (which would reject it for want of a Planungsrahmen)."""
     if service.engine.dialect.name != "postgresql":
@@ -298,7 +297,7 @@ def test_an_entscheidung_waiting_on_a_locked_planungsrahmen_decides_against_the_
     outcome = {}
     with service.engine.connect() as conn:
         tx = conn.begin()
-        umv._apply(conn, RP, request)
+        umverteilung._apply(UnitOfWork(conn, datetime.now(UTC), AllocationRepository(conn), outbox), RP, request)
         waiting = threading.Thread(target=lambda: outcome.update(e=_decide(service, STUTTGART, 1_000_00)))
         waiting.start()
         time.sleep(0.5)

@@ -1,18 +1,32 @@
-"""'Geld folgt Flüchtling' without a database: largest-remainder shares, how an Antrag is decided, euro()."""
+"""'Geld folgt Flüchtling' without a database: largest-remainder shares and the Rechenweg, the
+parameters in force, how an Antrag is decided against its Pool, what a Verwendungsnachweis
+releases, an Umverteilung, the checks of parameters, euro()."""
 
 from __future__ import annotations
 
 import itertools
 import math
+import types
+from datetime import date
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pakt.allocation.v1.allocation_pb2 import Ablehnungsgrund, Entscheidung
-from pakt.referenzdaten import gebiete
+from pakt.allocation.v1.allocation_pb2 import (
+    Ablehnungsgrund,
+    Entscheidung,
+    Parameter,
+    ParameterArt,
+    SetParameterRequest,
+    Tranche,
+)
+from pakt.antrag.v1.antrag_pb2 import Antrag, Kooperationsmitglied
 from pakt.geld import euro
+from pakt.platform.errors import FailedPrecondition, InvalidArgument
+from pakt.referenzdaten import gebiete
+from services.allocation import domain
 from services.allocation.domain import decide, largest_remainder
 
 SCHWELLE = 5_100_000  # 51.000,00 €
@@ -349,6 +363,176 @@ def test_an_entscheidung_never_commits_more_than_the_planungsrahmen_or_the_reque
     assert e.bewilligt_cent == expected
     if schwelle is not None and rahmen < schwelle:
         assert e.ablehnungsgrund == Ablehnungsgrund.ABLEHNUNGSGRUND_UNTER_SCHWELLENWERT
+
+
+# --- the Rechenweg of one share ---------------------------------------------------------------------
+
+
+@given(budgets, weight_maps, st.data())
+def test_the_rechenweg_arrives_at_the_share_of_verteilen(budget, weights, data):
+    ags = data.draw(st.sampled_from(sorted(weights)))
+    s = domain.rechenweg(budget, weights, ags)
+    assert s.rahmen_cent == domain.verteilen(budget, weights)[ags]
+    assert budget * s.anzahl == s.quote_ganz_cent * s.anzahl_gesamt + s.rest
+    assert s.plus_ein_cent == (s.rest_rang <= s.restcents_gesamt)
+
+
+def test_the_erlaeuterung_names_rank_and_result():
+    s = domain.rechenweg(100, {"a": 1, "b": 1, "c": 1}, "a")
+    text = domain.erlaeuterung(100, s, "Bevölkerung")
+    assert "Rang 1: ein Cent mehr" in text and text.endswith("Planungsrahmen: 0,34 €.")
+
+
+# --- parameters in force --------------------------------------------------------------------------
+
+
+def _version(id, art, programm="PROGRAMM_INTEGRATIONSMANAGEMENT", foerderjahr=2017, tranche="TRANCHE_ENDGUELTIG"):
+    return types.SimpleNamespace(id=id, art=art, programm=programm, foerderjahr=foerderjahr, tranche=tranche)
+
+
+def test_the_latest_version_of_each_parameter_is_in_force():
+    versions = [_version(1, "budget"), _version(2, "budget", tranche="TRANCHE_VORLAEUFIG"), _version(3, "budget")]
+    in_force = domain.in_force(versions)
+    assert in_force[("budget", "PROGRAMM_INTEGRATIONSMANAGEMENT", 2017, "TRANCHE_ENDGUELTIG")].id == 3
+    assert in_force[("budget", "PROGRAMM_INTEGRATIONSMANAGEMENT", 2017, "TRANCHE_VORLAEUFIG")].id == 2
+
+
+def test_the_final_tranche_replaces_the_provisional_one_once_its_budget_is_in_force():
+    assert domain.tranche_in_force({"TRANCHE_VORLAEUFIG": "b1"}, None) == "TRANCHE_VORLAEUFIG"
+    assert domain.tranche_in_force({"TRANCHE_VORLAEUFIG": "b1", "TRANCHE_ENDGUELTIG": "b2"}, None) == "TRANCHE_ENDGUELTIG"
+    assert domain.tranche_in_force({"TRANCHE_VORLAEUFIG": "b1", "TRANCHE_ENDGUELTIG": "b2"}, "TRANCHE_VORLAEUFIG") == "TRANCHE_VORLAEUFIG"
+    assert domain.tranche_in_force({"TRANCHE_VORLAEUFIG": "b1"}, "TRANCHE_ENDGUELTIG") is None
+    assert domain.tranche_in_force({}, None) is None
+
+
+def test_a_verteilung_below_what_is_bound_is_refused_naming_the_gemeinden():
+    domain.keep_what_is_bound({"a": 10, "b": 5}, {"a": 10, "b": 0})
+    with pytest.raises(FailedPrecondition, match=r"für 2 Gemeinde\(n\).*a \(gebunden 0,11 €, neu 0,10 €\), c \(gebunden"):
+        domain.keep_what_is_bound({"a": 10, "b": 5}, {"a": 11, "c": 1})
+
+
+def _parameter(**fields) -> SetParameterRequest:
+    values = {
+        "art": ParameterArt.PARAMETER_ART_BUDGET, "programm": 1, "foerderjahr": 2018, "tranche": Tranche.TRANCHE_ENDGUELTIG,
+        "betrag_cent": 60_000_000_00, "gueltig_ab": "2018-01-01", "quelle": "Haushaltsbeschluss",
+    }
+    return SetParameterRequest(request_id="r-1", parameter=Parameter(**{**values, **fields}))
+
+
+def test_a_parameter_version_is_the_row_the_request_gives():
+    assert domain.parameter_version(_parameter()) == {
+        "art": "budget", "programm": "PROGRAMM_INTEGRATIONSMANAGEMENT", "foerderjahr": 2018,
+        "tranche": "TRANCHE_ENDGUELTIG", "stichtag": None, "betrag_cent": 60_000_000_00,
+        "gueltig_ab": date(2018, 1, 1), "quelle": "Haushaltsbeschluss",
+    }
+    stichtag = _parameter(art=ParameterArt.PARAMETER_ART_STICHTAG, programm=0, betrag_cent=0, stichtag="2017-06-30")
+    assert domain.parameter_version(stichtag)["stichtag"] == date(2017, 6, 30)
+    schwelle = _parameter(art=ParameterArt.PARAMETER_ART_SCHWELLENWERT, foerderjahr=0, tranche=0, betrag_cent=51_000_00)
+    assert (domain.parameter_version(schwelle)["foerderjahr"], domain.parameter_version(schwelle)["tranche"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "violations"),
+    [
+        ({"art": 0}, ["parameter.art"]),
+        ({"betrag_cent": 0, "programm": 99}, ["parameter.programm", "parameter.betrag_cent"]),
+        ({"foerderjahr": 1999, "tranche": 0}, ["parameter.foerderjahr", "parameter.tranche"]),
+        ({"gueltig_ab": "2018-02-30"}, ["parameter.gueltig_ab"]),
+        ({"quelle": " "}, ["parameter.quelle"]),
+        ({"quelle": "x" * 2001}, ["parameter.quelle"]),
+        ({"stichtag": "2017-06-30"}, ["parameter.stichtag"]),
+    ],
+)
+def test_a_bad_parameter_version_names_every_field(fields, violations):
+    with pytest.raises(InvalidArgument) as err:
+        domain.parameter_version(_parameter(**fields))
+    assert [v.field for v in err.value.violations] == violations
+
+
+# --- the Pool, the Bindungen and a Freigabe -------------------------------------------------------
+
+
+def test_the_pool_of_a_gemeinde_a_kooperation_a_stadtkreis_and_a_landkreis():
+    g = gebiete()
+    assert domain.rahmen_pool(Antrag(antragsteller_ags="08116019"), g) == ["08116019"]
+    kooperation = Antrag(antragsteller_ags="08116019", mitglieder=[Kooperationsmitglied(ags="08116004")])
+    assert domain.rahmen_pool(kooperation, g) == ["08116004", "08116019"]
+    assert domain.rahmen_pool(Antrag(antragsteller_ags="08111"), g) == ["08111000"]  # Stuttgart, a Stadtkreis
+    landkreis = Antrag(antragsteller_ags="08116", uebertragende_ags=["08116076", "08116004"])
+    assert domain.rahmen_pool(landkreis, g) == ["08116004", "08116076"]
+    assert domain.rahmen_pool(Antrag(antragsteller_ags="08115"), g) == []  # nothing transferred to it
+
+
+def test_an_antrag_without_planungsrahmen_is_rejected_for_want_of_budget_or_of_planungsrahmen():
+    kein_budget = domain.kein_rahmen("08111000", "PROGRAMM_EHRENAMT", 2019, has_budget=False)
+    assert (kein_budget.entscheidung, kein_budget.ablehnungsgrund) == (
+        Entscheidung.ENTSCHEIDUNG_ABGELEHNT, Ablehnungsgrund.ABLEHNUNGSGRUND_KEIN_BUDGET
+    )
+    assert "im Förderjahr 2019 kein Budget" in kein_budget.begruendung
+    kein_rahmen = domain.kein_rahmen("08115", "PROGRAMM_EHRENAMT", 2017, has_budget=True)
+    assert kein_rahmen.ablehnungsgrund == Ablehnungsgrund.ABLEHNUNGSGRUND_KEIN_PLANUNGSRAHMEN
+    assert kein_rahmen.begruendung.startswith("Für 08115 besteht kein Planungsrahmen.")
+
+
+def test_an_approval_is_bound_in_proportion_to_what_is_free_in_the_pool():
+    assert domain.bindungen(0, {"a": 5, "b": 5}) == {}
+    assert domain.bindungen(10, {"a": 30, "b": 10, "c": 0}) == {"a": 8, "b": 2, "c": 0}
+    assert sum(domain.bindungen(1_000_01, {"a": 7_000_00, "b": 3_000_00}).values()) == 1_000_01
+
+
+def test_a_freigabe_gives_back_in_proportion_to_what_was_bound_once_and_never_more():
+    assert domain.freigabe(30, {"a": (60, 0), "b": (30, 0)}) == ("applied", {"a": 20, "b": 10})
+    assert domain.freigabe(30, {"a": (60, 20), "b": (30, 10)}) == ("duplicate", {})
+    assert domain.freigabe(91, {"a": (60, 0), "b": (30, 0)}) == ("rejected", {})
+    assert domain.freigabe(0, {"a": (60, 0)}) == ("ignored", {})
+    assert domain.freigabe(1, {}) == ("rejected", {})  # a rejected Antrag bound nothing
+
+
+# --- Umverteilung ---------------------------------------------------------------------------------
+
+
+@given(
+    st.dictionaries(keys, st.tuples(st.integers(0, 10**9), st.integers(0, 10**9)), min_size=1, max_size=12),
+    st.data(),
+)
+def test_an_umverteilung_keeps_the_budget_and_what_is_bound(stand, data):
+    rahmen = {ags: (max(a, b), min(a, b)) for ags, (a, b) in stand.items()}  # rahmen >= gebunden
+    weights = {ags: data.draw(st.integers(1, 10**6)) for ags in rahmen}
+    u = domain.umverteilen(rahmen, weights)
+    assert u.frei_gesamt_cent == sum(r - g for r, g in rahmen.values())
+    assert sum(u.neu.values()) == sum(r for r, _ in rahmen.values())
+    assert all(u.neu[ags] >= g for ags, (_, g) in rahmen.items())
+    assert {ags: u.neu[ags] - g for ags, (_, g) in rahmen.items()} == largest_remainder(u.frei_gesamt_cent, weights)
+
+
+def test_an_umverteilung_is_applied_only_if_something_is_free_and_it_changes_something():
+    with pytest.raises(FailedPrecondition, match="nichts frei"):
+        domain.umverteilung_changes_something("PROGRAMM_EHRENAMT", 2017, {"a": (5, 5)}, domain.umverteilen({"a": (5, 5)}, {"a": 1}))
+    unchanged = {"a": (50, 0), "b": (50, 0)}
+    with pytest.raises(FailedPrecondition, match="bereits nach der Regel verteilt"):
+        domain.umverteilung_changes_something("PROGRAMM_EHRENAMT", 2017, unchanged, domain.umverteilen(unchanged, {"a": 1, "b": 1}))
+    changed = {"a": (50, 50), "b": (50, 0)}
+    u = domain.umverteilen(changed, {"a": 1, "b": 1})
+    domain.umverteilung_changes_something("PROGRAMM_EHRENAMT", 2017, changed, u)
+    assert u.neu == {"a": 75, "b": 25}
+
+
+@pytest.mark.parametrize(
+    ("args", "violations"),
+    [
+        ((1, 2017), []),
+        ((0, 1999), ["programm", "foerderjahr"]),
+        ((1, 2017, "", " "), ["request_id", "quelle"]),
+        ((1, 2017, "r-1", "x" * 61), ["quelle"]),
+    ],
+)
+def test_a_bad_umverteilung_names_every_field(args, violations):
+    try:
+        domain.check_umverteilung(*args)
+    except InvalidArgument as err:
+        assert [v.field for v in err.violations] == violations
+    else:
+        assert violations == []
 
 
 # --- euro -----------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Reading an Erhebung file ("ags;anzahl" per Gemeinde): what is tolerated, what is rejected, and
-that every bad line of a file is named at once (services/allocation/erhebung.py)."""
+that every bad line of a file is named at once (services/allocation/erhebung_datei.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pakt.allocation.v1.allocation_pb2 import ErhebungKopf, ImportErhebungReques
 from pakt.cli.erhebung_cli import default_request_id, read_lines
 from pakt.platform.errors import FieldViolation, InvalidArgument
 from pakt.referenzdaten import gebiete
-from services.allocation.erhebung import (
+from services.allocation.erhebung_datei import (
     MAX_ANZAHL,
     MAX_ZEILEN,
     datei_sha256,

@@ -23,9 +23,8 @@ from pakt.caseplan.v1 import caseplan_pb2 as cpb
 from pakt.platform.errors import InvalidArgument
 from pakt.platform.validation import Violations, character_problem
 from pakt.referenzdaten import gebiete, programme
-from services.allocation.erhebung import _kopf, parse_erhebung
-from services.allocation.service import _validate_parameter
-from services.allocation.umverteilung import _validate
+from services.allocation.domain import check_umverteilung, parameter_version
+from services.allocation.erhebung_datei import check_kopf, parse_erhebung
 from services.antrag import domain
 from services.caseplan.domain import Pruefung
 from tests.antraege import submission
@@ -174,7 +173,7 @@ def test_allocation_quellen_and_dateiname():
             betrag_cent=1, gueltig_ab="2018-01-01", quelle=quelle,
         ))
         try:
-            _validate_parameter(request)
+            parameter_version(request)
         except InvalidArgument as err:
             return {v.field for v in err.violations}
         return set()
@@ -185,13 +184,13 @@ def test_allocation_quellen_and_dateiname():
 
     with pytest.raises(InvalidArgument) as err:
         request = ApplyUmverteilungRequest(request_id="r-2", programm=1, foerderjahr=2017, quelle="Beschluss\x85")
-        _validate(1, 2017, request)
+        check_umverteilung(request.programm, request.foerderjahr, request.request_id, request.quelle)
     assert [v.field for v in err.value.violations] == ["quelle"]
 
     kopf = ErhebungKopf(
         request_id="r-3", stichtag="2017-06-30", art=2, quelle="Erhebung\u2028Stand", dateiname="a\u202ecsv.exe"
     )
-    assert [v.field for v in _kopf(kopf)[1]] == ["kopf.quelle", "kopf.dateiname"]
+    assert [v.field for v in check_kopf(kopf)[1]] == ["kopf.quelle", "kopf.dateiname"]
 
 
 def test_an_erhebung_line_with_a_bidi_override_is_named_not_echoed():
