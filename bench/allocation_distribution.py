@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 from pakt.referenzdaten import gebiete  # noqa: E402
 from services.allocation.domain import largest_remainder  # noqa: E402
 
-# The file AllocationService.seed_parameters loads (not imported from the service, to keep the
+# The file services/allocation/haushalt.seed_parameters loads (not imported from the service, to keep the
 # bench free of its database and gRPC imports).
 SEED = ROOT / "services" / "allocation" / "parameter_seed.json"
 
