@@ -10,10 +10,11 @@ message are answered INVALID_ARGUMENT too, after authentication, not UNKNOWN wit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 import grpc
 from google.protobuf import descriptor_pool
@@ -250,3 +251,14 @@ class GrpcServer:
     async def stop(self, grace_s: float) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace_s)
+
+
+def use_case_rpc(use_case: Callable, principal: Callable[[], auth.Principal] = auth.caller):
+    """A servicer method that hands the request to its use case, use_case(units, principal,
+    request), off the event loop; the servicer holds its units of work as `self.units`."""
+
+    async def handler(self, request, context):
+        caller = principal()
+        return await asyncio.to_thread(use_case, self.units, caller, request)
+
+    return handler

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from pakt.allocation.v1 import allocation_pb2_grpc
 from pakt.platform.auth import kommune_or_operator
+from pakt.platform.grpc_server import use_case_rpc
 from pakt.platform.unit_of_work import UnitsOfWork
 from services.allocation import abfragen, abgleich, erhebung, haushalt, umverteilung
 from services.allocation.erhebung_datei import read_import_stream
@@ -17,10 +18,7 @@ from services.allocation.repository import AllocationRepository
 
 
 def _rpc(use_case: Callable):
-    async def call(self: AllocationServicer, request, context):
-        return await asyncio.to_thread(use_case, self.units, kommune_or_operator(), request)
-
-    return call
+    return use_case_rpc(use_case, kommune_or_operator)
 
 
 class AllocationServicer(allocation_pb2_grpc.AllocationServiceServicer):

@@ -4,22 +4,18 @@ only); the rest of authorisation and validation live in the use cases."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from pakt.antrag.v1 import antrag_pb2_grpc
 from pakt.platform.auth import kommune_or_operator
+from pakt.platform.grpc_server import use_case_rpc
 from pakt.platform.unit_of_work import UnitsOfWork
 from services.antrag import abfragen, abgleich, antragsteller, bewilligungsstelle
 from services.antrag.repository import AntragRepository
 
 
 def _rpc(use_case: Callable):
-    async def handler(self: AntragServicer, request, context):
-        principal = kommune_or_operator()
-        return await asyncio.to_thread(use_case, self.units, principal, request)
-
-    return handler
+    return use_case_rpc(use_case, kommune_or_operator)
 
 
 class AntragServicer(antrag_pb2_grpc.AntragServiceServicer):

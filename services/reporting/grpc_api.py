@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from pakt.platform.auth import caller
+from pakt.platform.grpc_server import use_case_rpc
 from pakt.platform.unit_of_work import UnitsOfWork
 from pakt.reporting.v1 import reporting_pb2_grpc
 from services.reporting import abfragen, mapping, neuaufbau
@@ -33,11 +33,6 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
 
     # -- reconciliation and rebuild (operators) ----------------------------------------------------
 
-    async def ListAntragStaende(self, request, context):
-        return await asyncio.to_thread(abfragen.antrag_staende, self.units, caller(), request)
-
-    async def GetAggregationStand(self, request, context):
-        return await asyncio.to_thread(neuaufbau.aggregation_stand, self.units, caller(), request)
-
-    async def ResetReadModel(self, request, context):
-        return await asyncio.to_thread(neuaufbau.reset, self.units, caller(), request)
+    ListAntragStaende = use_case_rpc(abfragen.antrag_staende)
+    GetAggregationStand = use_case_rpc(neuaufbau.aggregation_stand)
+    ResetReadModel = use_case_rpc(neuaufbau.reset)
