@@ -39,9 +39,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.platform.db import AUTO_ID, upsert
 from pakt.platform.kafka import PROBE_TIMEOUT_S, Backoff, ensure_topics, probe
-from pakt.platform.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_REPUBLISHED
+from pakt.platform.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PENDING,
+    OUTBOX_REPUBLISHED,
+)
 from pakt.platform.readiness import Readiness
 from pakt.platform.settings import KafkaSettings
+from pakt.platform.times import utc
 
 log = logging.getLogger(__name__)
 
@@ -423,9 +429,7 @@ class OutboxRelay:
 def _age_s(created_at: datetime | None) -> float:
     if created_at is None:
         return 0.0
-    if created_at.tzinfo is None:  # SQLite returns naive datetimes
-        created_at = created_at.replace(tzinfo=UTC)
-    return max(0.0, (datetime.now(UTC) - created_at).total_seconds())
+    return max(0.0, (datetime.now(UTC) - utc(created_at)).total_seconds())
 
 
 class _RelayLock:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
 
 from pakt.allocation.v1.allocation_pb2 import (
@@ -16,21 +15,21 @@ from pakt.allocation.v1.allocation_pb2 import (
     Tranche,
     Umverteilung,
 )
-from pakt.allocation.v1.events_pb2 import BescheidErlassen, Bindung, KommunenRahmen, VerteilungFestgelegt
+from pakt.allocation.v1.events_pb2 import (
+    BescheidErlassen,
+    Bindung,
+    KommunenRahmen,
+    VerteilungFestgelegt,
+)
 from pakt.antrag.v1.antrag_pb2 import Antrag
 from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform import events
+from pakt.platform.times import timestamp
 from services.allocation.domain import ART_NAME, Entscheid
 
 PRODUCER = "allocation"
 ART_VALUE = {name: value for value, name in ART_NAME.items()}
-
-
-def timestamp(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
 
 
 def parameter(row: Row) -> Parameter:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from pakt.antrag.v1 import antrag_pb2 as pb
 from pakt.antrag.v1.antrag_pb2 import Antrag, AntragStatus, MittelabrufStatus, Schritt
 from pakt.common.v1.envelope_pb2 import Envelope
 from pakt.common.v1.programm_pb2 import Programm
 from pakt.platform import events
+from pakt.platform.times import timestamp
 from services.antrag.domain import MITGLIED, UEBERTRAGEND
 
 PRODUCER = "antrag"
@@ -31,13 +28,6 @@ def event(payload, proto: Antrag) -> Envelope:
     return events.wrap(
         payload, aggregate_type="antrag", aggregate_key=proto.id, aggregate_version=proto.version, producer=PRODUCER
     )
-
-
-def timestamp(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
 
 
 def uebertragung_proto(row: dict) -> pb.Uebertragung:

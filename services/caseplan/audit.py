@@ -58,6 +58,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pakt.platform.times import utc
+
 # prev_hash of the first entry.
 GENESIS = "0" * 64
 
@@ -116,10 +118,7 @@ def entry_hash(
 
 
 def _iso_utc(at: datetime) -> str:
-    # SQLite hands back naive datetimes; only UTC is ever stored.
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc(at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_entry(

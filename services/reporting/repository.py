@@ -3,13 +3,31 @@ are made of (SQLAlchemy Core; SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Column, Connection, Row, and_, case, distinct, func, or_, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Row,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from pakt import geheimhaltung
 from pakt.platform.db import insert_ignore
-from services.reporting.domain import PLAN_OFFEN, WITHDRAWN, ZIEL_ERREICHT, Antragssummen, Plan
+from pakt.platform.times import utc
+from services.reporting.domain import (
+    PLAN_OFFEN,
+    WITHDRAWN,
+    ZIEL_ERREICHT,
+    Antragssummen,
+    Plan,
+)
 from services.reporting.tables import (
     aggregation_erzeuger,
     aggregation_stand,
@@ -145,9 +163,7 @@ class ReportingRepository:
         """Events applied, and when the newest of them happened."""
         s = aggregation_stand.c
         applied, newest = self.conn.execute(select(s.events_applied, s.neuestes_ereignis_at)).one()
-        if newest is not None and newest.tzinfo is None:  # SQLite keeps no zone; it was written in UTC
-            newest = newest.replace(tzinfo=UTC)
-        return applied, newest
+        return applied, None if newest is None else utc(newest)
 
     def events_processed(self) -> dict[str, int]:
         """Events processed per producer since creation or the last reset."""
