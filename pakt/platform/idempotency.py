@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Column, Connection, DateTime, Engine, MetaData, String, Table, select
 
 from pakt.platform.errors import FieldViolation, InvalidArgument
 
@@ -46,6 +46,21 @@ class Answer(Generic[T]):
 def response_bytes(response_type: type[M]) -> Answer[M]:
     """A repeat gets the first response, byte for byte."""
     return Answer(lambda m: m.SerializeToString(), response_type.FromString)
+
+
+def key_table(metadata: MetaData, answer: Column, akteur_length: int = 100) -> Table:
+    """A service's key table; `answer` is the column a repeat is answered from (the response's
+    bytes, or the id of the aggregate the command changed)."""
+    return Table(
+        "idempotenzschluessel",
+        metadata,
+        Column("akteur", String(akteur_length), primary_key=True),
+        Column("request_id", String(100), primary_key=True),
+        Column("methode", String(60), nullable=False),
+        Column("payload_sha256", String(64), nullable=False),
+        answer,
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
 
 
 class KeyStore:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from pakt.platform.idempotency import key_table
 from pakt.platform.inbox import inbox_table
 from pakt.platform.outbox import outbox_table, relay_state_table
 
@@ -156,16 +157,7 @@ bindung = Table(
 
 # The first answer to every command, per caller and request_id (pakt.platform.idempotency). The
 # caller is the Bewilligungsstelle ("rp"): all of allocation's commands are hers.
-idempotenzschluessel = Table(
-    "idempotenzschluessel",
-    metadata,
-    Column("akteur", String(80), primary_key=True),
-    Column("request_id", String(100), primary_key=True),
-    Column("methode", String(60), nullable=False),
-    Column("payload_sha256", String(64), nullable=False),
-    Column("antwort", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+idempotenzschluessel = key_table(metadata, Column("antwort", LargeBinary, nullable=False), akteur_length=80)
 
 inbox = inbox_table(metadata)
 outbox = outbox_table(metadata)

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from pakt.platform.db import AUTO_ID
+from pakt.platform.idempotency import key_table
 from pakt.platform.inbox import inbox_table
 from pakt.platform.outbox import outbox_table, relay_state_table
 
@@ -118,16 +119,7 @@ uebertragung = Table(
 )
 
 # Idempotency keys per caller: the first response of a mutating call, to answer repeats with.
-idempotenzschluessel = Table(
-    "idempotenzschluessel",
-    metadata,
-    Column("akteur", String(80), primary_key=True),
-    Column("request_id", String(100), primary_key=True),
-    Column("methode", String(60), nullable=False),
-    Column("payload_sha256", String(64), nullable=False),
-    Column("antwort", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+idempotenzschluessel = key_table(metadata, Column("antwort", LargeBinary, nullable=False), akteur_length=80)
 
 inbox = inbox_table(metadata)
 outbox = outbox_table(metadata)

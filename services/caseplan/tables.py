@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from pakt.platform.db import AUTO_ID
+from pakt.platform.idempotency import key_table
 from pakt.platform.outbox import outbox_table, relay_state_table
 from services.caseplan import audit
 
@@ -118,16 +119,7 @@ fortschreibung = Table(
 )
 
 # Idempotency keys: only a fingerprint and the plan, never the request (it holds personal data).
-idempotenzschluessel = Table(
-    "idempotenzschluessel",
-    metadata,
-    Column("akteur", String(100), primary_key=True),
-    Column("request_id", String(100), primary_key=True),
-    Column("methode", String(60), nullable=False),
-    Column("payload_sha256", String(64), nullable=False),
-    Column("plan_id", String(36), nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+idempotenzschluessel = key_table(metadata, Column("plan_id", String(36), nullable=False, index=True))
 
 AUDIT_TABLE = "zugriffsprotokoll"
 
