@@ -30,6 +30,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -232,6 +233,11 @@ class Authenticator:
         # Verifying the chain is the expensive part and the same for every call of a client, so
         # each call only checks the token's signature (keyed by the certificates themselves).
         self._verified = lru_cache(maxsize=VERIFIED_CACHE_SIZE)(self._verify_chain)
+        # A token verified once is the same token on every call until it expires: keyed by its
+        # exact bytes and the service it is for, it is good until its exp (with the allowed clock
+        # skew) or its chain's end, whichever comes first. Clients reuse a token for minutes.
+        self._tokens: OrderedDict[tuple[str, str], tuple[Principal, float]] = OrderedDict()
+        self._tokens_lock = threading.Lock()
 
     @classmethod
     def from_file(cls, ca_cert: Path) -> Authenticator:
@@ -249,6 +255,21 @@ class Authenticator:
         scheme, _, token = (values[0] if isinstance(values[0], str) else "").partition(" ")
         if len(values) > 1 or scheme.lower() != "bearer" or not token:
             raise Unauthenticated("Berechtigungsnachweis unlesbar: erwartet wird genau ein „Bearer <JWT>“.")
+        key = (service, token)
+        with self._tokens_lock:
+            known = self._tokens.get(key)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal, good_until = self._verify_token(token, service)
+        with self._tokens_lock:
+            self._tokens[key] = (principal, good_until)
+            self._tokens.move_to_end(key)
+            while len(self._tokens) > VERIFIED_CACHE_SIZE:
+                self._tokens.popitem(last=False)
+        return principal
+
+    def _verify_token(self, token: str, service: str) -> tuple[Principal, float]:
+        """The principal a token names and until when (epoch seconds) the verification holds."""
         try:
             x5c = jwt.get_unverified_header(token).get("x5c")
         except jwt.PyJWTError:
@@ -272,7 +293,8 @@ class Authenticator:
             raise Unauthenticated(f"Berechtigungsnachweis ungültig: {_reason(exc, service)}") from None
         if int(claims["exp"]) - int(claims["iat"]) > TOKEN_LIFETIME_S:
             raise Unauthenticated(f"Berechtigungsnachweis ungültig: gilt länger als {TOKEN_LIFETIME_S} s.")
-        return verified.principal
+        good_until = min(int(claims["exp"]) + CLOCK_SKEW_S, verified.not_after.timestamp())
+        return verified.principal, good_until
 
     def _verify_chain(self, x5c: tuple[str, ...]) -> _Verified:
         """Raises Unauthenticated; lru_cache keeps only successes, so a rejected chain is checked again."""

@@ -316,3 +316,21 @@ def test_client_refuses_a_server_it_does_not_trust(pki, foreign):
         assert server.tokens == []
 
     _run(pki, scenario)
+
+
+def test_a_verified_token_is_reused_until_its_expiry_and_refused_after(pki):
+    """The server keeps a verified token by its exact bytes, but never past exp plus the skew."""
+    from pakt.platform import auth
+
+    authenticator = auth.Authenticator.from_file(pki.ca_cert)
+    cert, key = _load(pki.client("08111000"))
+    # Issued so long ago that it is accepted for 2 more seconds (exp + skew).
+    token = _token(cert, key, issued=-(300 + auth.CLOCK_SKEW_S) + 2, lifetime=300)
+    metadata = [(auth.AUTHORIZATION, f"Bearer {token}")]
+    assert authenticator.authenticate(metadata, SERVICE).label == "kommune:08111000"
+    assert authenticator.authenticate(metadata, SERVICE).label == "kommune:08111000"  # from the cache
+    with pytest.raises(auth.Unauthenticated):  # the same bytes for another service: checked, refused
+        authenticator.authenticate(metadata, "pakt.other.v1.Other")
+    time.sleep(2.5)
+    with pytest.raises(auth.Unauthenticated, match="abgelaufen"):
+        authenticator.authenticate(metadata, SERVICE)
