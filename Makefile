@@ -1,5 +1,6 @@
 # The two commands: `make run` starts the whole local stack, `make test` runs every test.
-# Both create .venv and install the project on first use.
+# Both create .venv and install the project on first use, as does `make bench`, the benchmark
+# suite (BENCH_DB=postgres: on PostgreSQL; docs/performance.md).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO ?= 1
 
-.PHONY: run test proto lint clean
+.PHONY: run test bench proto lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(if $(filter postgres,$(BENCH_DB)),--db postgres,) $(BENCH_ARGS)
 
 # Regenerate the committed Python code of proto/ after changing a contract.
 proto: $(STAMP)

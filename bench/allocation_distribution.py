@@ -9,7 +9,9 @@ times all budgets together.
 Reference data, the seeded parameters and the weights are loaded once, before and outside the
 timed region; the timed region is only the arithmetic.
 
-    .venv/bin/python bench/allocation_distribution.py [--repeat N] [--seed FILE]
+    .venv/bin/python bench/allocation_distribution.py [--repeat N] [--seed FILE] [--json]
+
+--json prints one JSON object instead of the text (bench/run.py reads it).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50, help="timed repetitions (default 50)")
     parser.add_argument("--seed", type=Path, default=SEED, help="parameter seed to take the budgets from")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- checks, not timed ---
     ok = True
-    print(f"{len(budgets)} budgets × {len(weights)} Gemeinden, {len(g.kreise)} Kreise")
+    lines = [f"{len(budgets)} budgets × {len(weights)} Gemeinden, {len(g.kreise)} Kreise"]
     for (programm, jahr, tranche, budget_cent), (rahmen, kreise) in zip(budgets, result, strict=True):
         good = (
             sum(rahmen.values()) == budget_cent
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             and all(cent >= 0 for cent in rahmen.values())
         )
         ok &= good
-        print(
+        lines.append(
             f"  {programm.removeprefix('PROGRAMM_'):<24} {jahr} {tranche.removeprefix('TRANCHE_'):<11} "
             f"budget {budget_cent:>13,} ct  "
             f"Σ Gemeinden {sum(rahmen.values()):>13,} ct  Σ Kreise {sum(kreise.values()):>13,} ct  "
@@ -96,6 +99,21 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     ms = sorted(ns / 1e6 for ns in samples_ns)
+    if args.json:
+        figures = {
+            "budgets": len(budgets),
+            "gemeinden": len(weights),
+            "kreise": len(g.kreise),
+            "repeat": args.repeat,
+            "median_ms": statistics.median(ms),
+            "p95_ms": percentile(ms, 95),
+            "min_ms": ms[0],
+            "checksums_ok": ok,
+            "python": platform.python_version(),
+        }
+        print(json.dumps(figures))
+        return 0 if ok else 1
+    print("\n".join(lines))
     print(
         f"Python {platform.python_version()} on {platform.machine()}, repeat {args.repeat}: "
         f"median {statistics.median(ms):.2f} ms  p95 {percentile(ms, 95):.2f} ms  min {ms[0]:.2f} ms  "
