@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.protocol.metadata import MetadataRequest
@@ -127,8 +130,14 @@ class Backoff:
 
 # What a service does with each type of event it consumes: a plain function that applies the event
 # in one database transaction and returns the outcome for metrics ("applied", "duplicate", …). It
-# runs in a worker thread; types without a handler are counted as "ignored".
-Handlers = Mapping[type[Message], Callable[[Event], str]]
+# runs in a worker thread; types without a handler are counted as "ignored". Inside a batch (the
+# consumer's `batch`) a handler that leaves its writes to the batch's end may return a callable
+# instead, which gives the outcome once the batch has committed.
+Outcome = str | Callable[[], str]
+Handlers = Mapping[type[Message], Callable[[Event], Outcome]]
+# A context manager in which handlers called in the same thread share one transaction, committed
+# when it ends (e.g. UnitsOfWork.batch).
+Batch = Callable[[], AbstractContextManager[object]]
 
 
 class EventConsumer:
@@ -137,6 +146,10 @@ class EventConsumer:
 
     - A record's offset is committed only after its handler succeeded; a failing handler is
       retried with backoff from that record, so nothing is skipped.
+    - With `batch`, the records of a partition that one poll returned are applied in one worker
+      thread hop inside one `batch()` (one transaction), and their offsets committed after it
+      committed. If anything in it fails, it is rolled back and the records are applied one by one
+      as without `batch`, which finds the failing record and retries it.
     - Unreadable records are logged and skipped, not retried.
     - Every CHECK_INTERVAL_S it probes the broker: unreachable or missing topics make the process
       not ready (with the reason); where topic creation is on, missing topics are created with the
@@ -153,11 +166,13 @@ class EventConsumer:
         topics: Iterable[str],
         handlers: Handlers,
         readiness: Readiness | None = None,
+        batch: Batch | None = None,
     ) -> None:
         self.settings = settings
         self.group_id = group_id
         self.topics = list(topics)
         self.handlers = dict(handlers)
+        self.batch = batch
         self.readiness = readiness or Readiness()
         self.component = f"consumer:{group_id}"
         self._cluster_id: str | None = None
@@ -194,23 +209,13 @@ class EventConsumer:
             batches = await consumer.getmany(timeout_ms=500, max_records=1000)
             failed = False
             for tp, records in batches.items():
-                done = None
-                for record in records:
-                    try:
-                        outcome = await self._handle(record.value)
-                    except Exception:
-                        log.exception(
-                            "event handling failed, retrying",
-                            extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset},
-                        )
-                        self.readiness.problem(
-                            self.component + ":handler", "handler_failing", "Ereignisse können nicht angewandt werden"
-                        )
-                        consumer.seek(tp, record.offset)
+                if self.batch is not None and len(records) > 1 and await self._in_one_transaction(tp, records):
+                    done = records[-1].offset + 1
+                else:
+                    done, failed_at = await self._one_by_one(tp, records)
+                    if failed_at is not None:
+                        consumer.seek(tp, failed_at)
                         failed = True
-                        break
-                    EVENTS_CONSUMED.labels(tp.topic, outcome).inc()
-                    done = record.offset + 1
                 if done is not None:
                     self._next[tp] = done
                     await self._commit(consumer, tp, done)
@@ -222,16 +227,71 @@ class EventConsumer:
                 backoff.reset()
             self._export_lag(consumer)
 
-    async def _handle(self, value: bytes) -> str:
+    async def _one_by_one(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> tuple[int | None, int | None]:
+        """Each record in its own transaction, up to the first that fails: the offset to commit
+        (None: nothing applied) and the failed record's offset (None: none failed)."""
+        done = None
+        for record in records:
+            try:
+                outcome = await self._handle(record.value)
+            except Exception:
+                log.exception(
+                    "event handling failed, retrying",
+                    extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset},
+                )
+                self.readiness.problem(
+                    self.component + ":handler", "handler_failing", "Ereignisse können nicht angewandt werden"
+                )
+                return done, record.offset
+            EVENTS_CONSUMED.labels(tp.topic, outcome).inc()
+            done = record.offset + 1
+        return done, None
+
+    async def _in_one_transaction(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> bool:
+        """Every record in one batch, in one worker thread hop; False if it was rolled back."""
         try:
-            event = unwrap(value)
-        except UnreadableEvent as exc:
-            log.warning("unreadable event skipped", extra={"group": self.group_id, "error": str(exc)})
+            outcomes = await asyncio.to_thread(self._apply_all, records)
+        except Exception as exc:  # noqa: BLE001  whatever failed, the records are applied again one by one
+            log.warning(
+                "batch rolled back, applying its events one by one",
+                extra={"topic": tp.topic, "partition": tp.partition, "offsets": [records[0].offset, records[-1].offset],
+                       "error": repr(exc)},
+            )
+            return False
+        for outcome, count in Counter(outcomes).items():
+            EVENTS_CONSUMED.labels(tp.topic, outcome).inc(count)
+        return True
+
+    def _apply_all(self, records: Sequence[ConsumerRecord]) -> list[str]:
+        assert self.batch is not None
+        with self.batch():
+            outcomes = []
+            for record in records:
+                event = self._decode(record.value)
+                handler = None if event is None else self.handlers.get(type(event.payload))
+                if event is None:
+                    outcomes.append("unreadable")
+                elif handler is None:
+                    outcomes.append("ignored")
+                else:
+                    outcomes.append(handler(event))
+        return [_settled(outcome) for outcome in outcomes]
+
+    async def _handle(self, value: bytes) -> str:
+        event = self._decode(value)
+        if event is None:
             return "unreadable"
         handler = self.handlers.get(type(event.payload))
         if handler is None:
             return "ignored"
-        return await asyncio.to_thread(handler, event)
+        return _settled(await asyncio.to_thread(handler, event))
+
+    def _decode(self, value: bytes) -> Event | None:
+        try:
+            return unwrap(value)
+        except UnreadableEvent as exc:
+            log.warning("unreadable event skipped", extra={"group": self.group_id, "error": str(exc)})
+            return None
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         try:
@@ -303,6 +363,10 @@ class EventConsumer:
                 lag[tp.topic] = lag.get(tp.topic, 0) + max(0, highwater - self._next[tp])
         for topic, value in lag.items():
             CONSUMER_LAG.labels(self.group_id, topic).set(value)
+
+
+def _settled(outcome: Outcome) -> str:
+    return outcome() if callable(outcome) else outcome
 
 
 class _Forget(ConsumerRebalanceListener):

@@ -12,17 +12,21 @@ Three ways in, one per kind of caller:
   request_id (see pakt.platform.idempotency);
 - `apply(event_id, work)` — an event from another service, applied once per event id.
 
+`batch()` lets a consumer apply many events in one transaction: while it is open in a thread,
+`run` and `apply` there join its transaction instead of opening their own (see its docstring).
+
 The shape follows cosmicpython's unit_of_work.py, on SQLAlchemy Core: use cases take a
 UnitsOfWork and can be run against a fake one whose repository keeps rows in memory.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy import Connection, Engine, Table
@@ -50,6 +54,9 @@ class UnitOfWork(Generic[R]):
     repo: R
     outbox: Table | None
     published: list[tuple[str, Envelope]] = field(default_factory=list)
+    # Inside UnitsOfWork.batch(): what the batch's units of work share until it commits (e.g. writes
+    # they leave to its end); None outside a batch.
+    batch: dict[str, Any] | None = None
 
     def publish(self, topic: str, envelope: Envelope) -> None:
         """Queue an event in the outbox, in this transaction."""
@@ -71,6 +78,22 @@ class Units(Protocol[R]):
     ) -> T: ...
 
     def apply(self, event_id: str, work: Callable[[UnitOfWork[R]], T], duplicate: T) -> T: ...
+
+    def batch(self) -> AbstractContextManager[dict[str, Any]]: ...
+
+
+class BatchFailed(RuntimeError):
+    """A unit of work inside a batch failed, and its caller went on: the batch's transaction holds
+    part of its writes, so the whole batch is rolled back."""
+
+
+@dataclass
+class _Batch(Generic[R]):
+    conn: Connection
+    repo: R
+    shared: dict[str, Any] = field(default_factory=dict)
+    published: bool = False
+    failed: BaseException | None = None
 
 
 class UnitsOfWork(Generic[R]):
@@ -95,9 +118,42 @@ class UnitsOfWork(Generic[R]):
         self.clock = clock
         # Called after a commit that published events (the relay's nudge).
         self.on_events = on_events
+        # The batch open in each thread (a consumer's worker thread), if any.
+        self._local = threading.local()
+
+    @contextmanager
+    def batch(self) -> Iterator[dict[str, Any]]:
+        """One transaction for every unit of work this thread runs until the block ends: `run`
+        and `apply` join it instead of opening their own, events they publish are queued in it,
+        and `on_events` fires once, after its commit. Yields the dict the batch's units of work
+        share (`UnitOfWork.batch`). Anything raised inside rolls the whole batch back; so does a
+        unit of work that failed even if its caller caught the error (BatchFailed)."""
+        if getattr(self._local, "batch", None) is not None:
+            raise RuntimeError("a batch is open in this thread already")
+        with self.engine.begin() as conn:
+            batch = _Batch(conn, self.repository(conn))
+            self._local.batch = batch
+            try:
+                yield batch.shared
+            finally:
+                self._local.batch = None
+            if batch.failed is not None:
+                raise BatchFailed("a unit of work in the batch failed") from batch.failed
+        if batch.published:
+            self.on_events()
 
     @contextmanager
     def begin(self) -> Iterator[UnitOfWork[R]]:
+        batch: _Batch[R] | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            uow = UnitOfWork(batch.conn, self.clock(), batch.repo, self.outbox, batch=batch.shared)
+            try:
+                yield uow
+            except BaseException as exc:
+                batch.failed = exc
+                raise
+            batch.published = batch.published or bool(uow.published)
+            return
         with self.engine.begin() as conn:
             uow = UnitOfWork(conn, self.clock(), self.repository(conn), self.outbox)
             yield uow

@@ -5,6 +5,10 @@ offsets are committed only after an event is applied (at-least-once), applying i
 aggregate version, and a broker that lost the group's place is read again from the beginning; so
 a redelivery, a replay or a republish from the owners' outboxes gives the same figures. The query
 API (main.py) reads the database, never consumer state.
+
+It applies the records of a partition that one poll returns in one transaction (`batch`): a
+rebuild replays every event of the platform, and a transaction per event bounded it. A batch that
+fails is rolled back and applied again one event at a time by the consumer.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from pakt.antrag.v1 import events_pb2 as antrag_events
 from pakt.caseplan.v1 import events_pb2 as caseplan_events
 from pakt.platform import events
 from pakt.platform.db import make_engine, migrate
-from pakt.platform.kafka import EventConsumer, Handlers
+from pakt.platform.kafka import Batch, EventConsumer, Handlers
 from pakt.platform.logging import configure_logging
 from pakt.platform.metrics import serve_metrics
 from pakt.platform.readiness import Readiness
 from pakt.platform.runtime import run_until_signalled
-from pakt.platform.settings import ServiceSettings, aggregator_metrics_port
+from pakt.platform.settings import KafkaSettings, ServiceSettings, aggregator_metrics_port
 from pakt.platform.unit_of_work import Units, UnitsOfWork
 from services.reporting import projektion
 from services.reporting.main import MIGRATIONS
@@ -53,6 +57,15 @@ def handlers(units: Units[ReportingRepository]) -> Handlers:
     }
 
 
+def batch(units: Units[ReportingRepository]) -> Batch:
+    """The consumer's batch: the handlers' events in one transaction (projektion.stapel)."""
+    return partial(projektion.stapel, units)
+
+
+def consumer(settings: KafkaSettings, units: Units[ReportingRepository], readiness: Readiness | None = None) -> EventConsumer:
+    return EventConsumer(settings, GROUP_ID, TOPICS, handlers(units), readiness or Readiness(), batch=batch(units))
+
+
 async def main(stop: asyncio.Event) -> None:
     settings = ServiceSettings.from_env("reporting")
     configure_logging("reporting-aggregator", settings.log_level)
@@ -61,10 +74,10 @@ async def main(stop: asyncio.Event) -> None:
     await asyncio.to_thread(migrate, engine, MIGRATIONS)
     units = UnitsOfWork(engine, ReportingRepository)
     # A database fault raises: the consumer retries the event with backoff, nothing is skipped.
-    consumer = EventConsumer(settings.kafka, GROUP_ID, TOPICS, handlers(units), Readiness())
+    aggregation = consumer(settings.kafka, units)
     log.info("aggregation started", extra={"group": GROUP_ID})
     try:
-        await consumer.run(stop)
+        await aggregation.run(stop)
     finally:
         engine.dispose()
         log.info("stopped")

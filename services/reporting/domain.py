@@ -4,8 +4,10 @@ holds, where an Integrationsplan is counted, which questions are valid, and the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from pakt import geheimhaltung, texte
 from pakt.antrag.v1.antrag_pb2 import AntragStatus
@@ -42,6 +44,53 @@ def neuer(current: int | None, version: int) -> bool:
 def erzeuger(producer: str) -> str:
     """The producer an event is counted under (how a rebuild measures its progress)."""
     return producer or "unbekannt"
+
+
+@dataclass(frozen=True)
+class Faltung:
+    """A batch of whole-aggregate events folded at once (falte_staende)."""
+
+    angewandt: list[bool]  # per event, in the batch's order: whether it changes the read model
+    zu_schreiben: dict[str, int]  # per aggregate changed: the index of the event whose state is written
+
+
+def falte_staende(im_lesemodell: Mapping[str, int | None], ereignisse: Sequence[tuple[str, int]]) -> Faltung:
+    """Events that each carry their whole aggregate at its version (the Anträge), in a batch's
+    order as (aggregate, version), against the versions the read model holds (None: no row).
+
+    An event counts as applied exactly when it would, applied one by one: its version is newer than
+    the read model's and than every event of its aggregate before it in the batch. Each aggregate
+    is then at the state of its newest applied event, so only that one needs writing."""
+    stand = dict(im_lesemodell)
+    angewandt = []
+    zu_schreiben: dict[str, int] = {}
+    for i, (key, version) in enumerate(ereignisse):
+        neu = neuer(stand.get(key), version)
+        angewandt.append(neu)
+        if neu:
+            stand[key] = version
+            zu_schreiben[key] = i
+    return Faltung(angewandt, zu_schreiben)
+
+
+@dataclass
+class Zaehlung:
+    """The counters of a batch, summed so that they are written once: events processed per
+    producer, events applied and when the newest of them happened. The sums are what counting
+    each event on its own gives."""
+
+    verarbeitet: Counter[str] = field(default_factory=Counter)
+    angewandt: int = 0
+    neuestes_ereignis_at: datetime | None = None
+
+    def verarbeitet_von(self, producer: str) -> None:
+        self.verarbeitet[erzeuger(producer)] += 1
+
+    def angewandt_am(self, occurred_at: datetime, anzahl: int = 1) -> None:
+        """More events changed the read model; the newest of them happened at occurred_at."""
+        self.angewandt += anzahl
+        if self.neuestes_ereignis_at is None or occurred_at > self.neuestes_ereignis_at:
+            self.neuestes_ereignis_at = occurred_at
 
 
 @dataclass(frozen=True)

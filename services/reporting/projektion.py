@@ -4,11 +4,17 @@ producer, and, if it changed the read model, the count of events applied.
 
 Idempotent by aggregate version (domain.neuer), not by an inbox: an older or repeated event changes
 nothing, so a redelivery, a replay or a republish from the owners' outboxes gives the same figures.
+
+The aggregation applies the events a poll returns in batches (`stapel`: one transaction). Within a
+batch the Antrag events are written at its end, only the newest state of each Antrag
+(domain.falte_staende), and the counters once, summed; the outcome of every event and the counters
+come out as if each event had been applied on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC
 
 from pakt.antrag.v1.antrag_pb2 import Antrag
@@ -19,10 +25,63 @@ from services.reporting import domain, mapping
 from services.reporting.domain import APPLIED, IGNORED, STALE
 from services.reporting.repository import ReportingRepository
 
+# Where a batch keeps what it leaves to its end (UnitOfWork.batch).
+_STAPEL = "reporting.stapel"
 
-def antrag(units: Units[ReportingRepository], event: Event) -> str:
+
+@contextmanager
+def stapel(units: Units[ReportingRepository]) -> Iterator[None]:
+    """Every event handled inside in one transaction (the consumer's batch): the Antrag events and
+    the counters are written at its end, before the commit."""
+    with units.batch() as shared:
+        offen = shared[_STAPEL] = _Stapel()
+        yield
+        units.run(offen.schreiben)
+
+
+class _Stapel:
+    """What a batch leaves to its end: its Antrag events, and the counters summed."""
+
+    def __init__(self) -> None:
+        self.antraege: list[Event] = []
+        self.angewandt: list[bool] = []  # per Antrag event, once written
+        self.zaehlung = domain.Zaehlung()
+
+    def antrag(self, event: Event) -> Callable[[], str]:
+        """Keep an Antrag event; its outcome is known once the batch is written."""
+        i = len(self.antraege)
+        self.antraege.append(event)
+        self.zaehlung.verarbeitet_von(event.envelope.producer)
+        return lambda: APPLIED if self.angewandt[i] else STALE
+
+    def schreiben(self, uow: UnitOfWork[ReportingRepository]) -> None:
+        staende = [e.payload.antrag for e in self.antraege]
+        im_lesemodell = uow.repo.antrag_versionen(a.id for a in staende) if staende else {}
+        faltung = domain.falte_staende(im_lesemodell, [(a.id, a.version) for a in staende])
+        angewandt = [e.envelope.occurred_at for e, neu in zip(self.antraege, faltung.angewandt, strict=True) if neu]
+        if angewandt:
+            neuestes = max(angewandt, key=lambda t: (t.seconds, t.nanos))
+            self.zaehlung.angewandt_am(neuestes.ToDatetime(tzinfo=UTC), len(angewandt))
+        neu, geaendert = [], []
+        for antrag_id, i in faltung.zu_schreiben.items():
+            row = {"antrag_id": antrag_id, **mapping.antrag_werte(staende[i])}
+            (geaendert if antrag_id in im_lesemodell else neu).append(row)
+        uow.repo.save_antraege(neu, geaendert)
+        z = self.zaehlung
+        for producer, anzahl in sorted(z.verarbeitet.items()):
+            uow.repo.count_processed(producer, anzahl)
+        if z.angewandt:
+            uow.repo.count_applied(z.neuestes_ereignis_at, uow.now, z.angewandt)
+        self.angewandt = faltung.angewandt
+
+
+def _offen(uow: UnitOfWork[ReportingRepository]) -> _Stapel | None:
+    return None if uow.batch is None else uow.batch.get(_STAPEL)
+
+
+def antrag(units: Units[ReportingRepository], event: Event) -> str | Callable[[], str]:
     """AntragEingereicht, AntragBeschieden, AntragFortgeschrieben: each carries the whole Antrag
-    at its version."""
+    at its version. Inside a batch it is written at the batch's end, and the outcome returned then."""
     a: Antrag = event.payload.antrag
 
     def change(repo: ReportingRepository) -> bool:
@@ -32,7 +91,11 @@ def antrag(units: Units[ReportingRepository], event: Event) -> str:
         repo.save_antrag(a.id, mapping.antrag_werte(a), neu=current is None)
         return True
 
-    return _fold(units, event, change)
+    def work(uow: UnitOfWork[ReportingRepository]) -> str | Callable[[], str]:
+        offen = _offen(uow)
+        return offen.antrag(event) if offen is not None else _folded(uow, event, change)
+
+    return units.run(work)
 
 
 def verteilung(units: Units[ReportingRepository], event: Event) -> str:
@@ -54,7 +117,7 @@ def verteilung(units: Units[ReportingRepository], event: Event) -> str:
 def bescheid(units: Units[ReportingRepository], event: Event) -> str:
     """BescheidErlassen changes nothing here (the Antrag's own events carry its money), but it is
     counted: a rebuild waits until reporting has processed every event allocation published again."""
-    units.run(lambda uow: uow.repo.count_processed(domain.erzeuger(event.envelope.producer)))
+    units.run(lambda uow: _count(uow, event, changed=False))
     return IGNORED
 
 
@@ -104,13 +167,25 @@ def _plan(repo: ReportingRepository, plan_id: str, kommune_ags: str, version: in
 
 def _fold(units: Units[ReportingRepository], event: Event, change: Callable[[ReportingRepository], bool]) -> str:
     """Apply one event and count it, in one transaction; returns the outcome for metrics."""
+    return units.run(lambda uow: _folded(uow, event, change))
+
+
+def _folded(uow: UnitOfWork[ReportingRepository], event: Event, change: Callable[[ReportingRepository], bool]) -> str:
+    changed = change(uow.repo)
+    _count(uow, event, changed)
+    return APPLIED if changed else STALE
+
+
+def _count(uow: UnitOfWork[ReportingRepository], event: Event, changed: bool) -> None:
+    """Count the event per producer and, if it changed the read model, as applied; inside a batch
+    summed and written at its end."""
     envelope = event.envelope
-
-    def work(uow: UnitOfWork[ReportingRepository]) -> str:
-        changed = change(uow.repo)
-        uow.repo.count_processed(domain.erzeuger(envelope.producer))
+    offen = _offen(uow)
+    if offen is not None:
+        offen.zaehlung.verarbeitet_von(envelope.producer)
         if changed:
-            uow.repo.count_applied(envelope.occurred_at.ToDatetime(tzinfo=UTC), uow.now)
-        return APPLIED if changed else STALE
-
-    return units.run(work)
+            offen.zaehlung.angewandt_am(envelope.occurred_at.ToDatetime(tzinfo=UTC))
+        return
+    uow.repo.count_processed(domain.erzeuger(envelope.producer))
+    if changed:
+        uow.repo.count_applied(envelope.occurred_at.ToDatetime(tzinfo=UTC), uow.now)

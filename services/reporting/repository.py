@@ -3,6 +3,7 @@ are made of (SQLAlchemy Core; SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Connection,
     Row,
     and_,
+    bindparam,
     case,
     distinct,
     func,
@@ -59,6 +61,27 @@ class ReportingRepository:
             self.conn.execute(antrag_stand.insert().values(antrag_id=antrag_id, **values))
         else:
             self.conn.execute(update(antrag_stand).where(antrag_stand.c.antrag_id == antrag_id).values(**values))
+
+    def antrag_versionen(self, antrag_ids: Iterable[str]) -> dict[str, int]:
+        """The versions of those of these Anträge the read model has."""
+        ids = sorted(set(antrag_ids))
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            a = antrag_stand.c
+            found.update(self.conn.execute(select(a.antrag_id, a.version).where(a.antrag_id.in_(ids[start : start + _IN_CHUNK]))).all())
+        return found
+
+    def save_antraege(self, neu: list[dict], geaendert: list[dict]) -> None:
+        """Many Anträge at once (rows with antrag_id): new rows inserted, the others updated."""
+        if neu:
+            self.conn.execute(antrag_stand.insert(), neu)
+        if geaendert:
+            a = antrag_stand.c
+            values = {c.name: bindparam(f"w_{c.name}") for c in antrag_stand.columns if c.name != "antrag_id"}
+            self.conn.execute(
+                update(antrag_stand).where(a.antrag_id == bindparam("w_antrag_id")).values(values),
+                [{f"w_{k}": v for k, v in row.items()} for row in geaendert],
+            )
 
     def verteilung_version(self, programm: str, foerderjahr: int) -> int | None:
         return self.conn.execute(
@@ -118,22 +141,22 @@ class ReportingRepository:
         else:
             self.conn.execute(update(ziel_stand).where(ziel_stand.c.ziel_id == ziel_id).values(**values))
 
-    def count_processed(self, producer: str) -> None:
+    def count_processed(self, producer: str, events: int = 1) -> None:
         insert_ignore(self.conn, aggregation_erzeuger, producer=producer, events_processed=0)
         self.conn.execute(
             update(aggregation_erzeuger)
             .where(aggregation_erzeuger.c.producer == producer)
-            .values(events_processed=aggregation_erzeuger.c.events_processed + 1)
+            .values(events_processed=aggregation_erzeuger.c.events_processed + events)
         )
 
-    def count_applied(self, occurred_at: datetime, now: datetime) -> None:
-        """One more event changed the read model; the newest of them happened at occurred_at."""
+    def count_applied(self, occurred_at: datetime, now: datetime, events: int = 1) -> None:
+        """More events changed the read model; the newest of them happened at occurred_at."""
         s = aggregation_stand.c
         self.conn.execute(
             update(aggregation_stand)
             .where(s.id == 1)
             .values(
-                events_applied=s.events_applied + 1,
+                events_applied=s.events_applied + events,
                 aktualisiert_at=now,
                 neuestes_ereignis_at=case(
                     (or_(s.neuestes_ereignis_at.is_(None), s.neuestes_ereignis_at < occurred_at), occurred_at),
@@ -219,6 +242,10 @@ class ReportingRepository:
         if after is not None:
             query = query.where(antrag_stand.c.antrag_id > after)
         return list(self.conn.execute(query).all())
+
+
+# Ids per IN list: well below SQLite's limit of bound parameters.
+_IN_CHUNK = 500
 
 
 def _verteilung(programm: str, foerderjahr: int):

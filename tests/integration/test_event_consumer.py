@@ -1,13 +1,14 @@
 """The platform's consumer against a real broker (Tansu): it skips nothing when the broker loses
 its data (another cluster, or the same cluster without the group's offsets), retries a failing
-handler from the failed event, and reports why it is not ready while the broker is away."""
+handler from the failed event, commits a batch whole or applies it again event by event, and reports
+why it is not ready while the broker is away."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 from aiokafka import AIOKafkaProducer
 
@@ -144,3 +145,59 @@ async def _broker_away(tansu) -> None:
         await _eventually(lambda: readiness.ready, "ready once the broker is back")
         later = await _publish(tansu.bootstrap, 10, 3)
         await _eventually(lambda: later <= set(seen.ids), "consuming again")
+
+
+class Transactional:
+    """A handler whose writes inside a batch count only once the batch ended without an error, as
+    with a database transaction; outside one each event commits on its own. The event `fail_on`
+    fails its first `failures` attempts."""
+
+    def __init__(self, fail_on: str = "", failures: int = 0) -> None:
+        self.committed: list[str] = []
+        self.batches: list[int] = []
+        self.pending: list[str] | None = None
+        self.fail_on, self.failures = fail_on, failures
+
+    @contextmanager
+    def batch(self):
+        self.pending = []
+        try:
+            yield
+            self.committed += self.pending
+            self.batches.append(len(self.pending))
+        finally:
+            self.pending = None
+
+    def __call__(self, event: Event):
+        event_id = event.envelope.event_id
+        if self.pending is not None:
+            self.pending.append(event_id)  # written before the failure: the rollback must drop it
+        if event_id == self.fail_on and self.failures:
+            self.failures -= 1
+            raise RuntimeError("database unavailable")
+        if self.pending is None:
+            self.committed.append(event_id)
+        # Inside a batch the outcome may be settled once the batch has committed.
+        return (lambda: "applied") if self.pending is not None else "applied"
+
+
+def test_batches_commit_whole_and_a_failing_one_is_applied_again_event_by_event(tansu):
+    asyncio.run(_batches(tansu))
+
+
+async def _batches(tansu) -> None:
+    tansu.restart(topics={TOPIC: PARTITIONS})
+    ids = await _publish(tansu.bootstrap, 0, 60)  # there before the first poll: batches of many
+    handler = Transactional(fail_on=sorted(ids)[7], failures=2)
+    readiness = Readiness()
+    consumer = EventConsumer(
+        tansu.settings(PARTITIONS), "test-group", [TOPIC], {AntragEingereicht: handler}, readiness, batch=handler.batch
+    )
+    async with _consuming(consumer):
+        await _eventually(lambda: ids <= set(handler.committed), "every event applied")
+        await _eventually(lambda: readiness.ready, "ready again")
+        await asyncio.sleep(1)
+    assert sorted(handler.committed) == sorted(ids)  # each once: the rolled-back batch left nothing
+    assert max(handler.batches) > 1
+    # Its batch failed, then the event alone (retried with backoff), then it went through.
+    assert handler.failures == 0

@@ -1,16 +1,25 @@
-"""Reporting's rules without a database: versions decide what an event changes, the newest event
-of a plan decides where it is counted and closing is final, the questions' checks, and the rows of
-the figures."""
+"""Reporting's rules without a database: versions decide what an event changes (one by one or
+folded as a batch, with the same counts), the newest event of a plan decides where it is counted
+and closing is final, the questions' checks, and the rows of the figures."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pakt.geheimhaltung import GESPERRT, ZieleImFeld, Zelle
 from pakt.platform.errors import InvalidArgument
 from pakt.reporting.v1.reporting_pb2 import GLIEDERUNG_KOMMUNE, GLIEDERUNG_LANDKREIS, GLIEDERUNG_PROGRAMM
 from services.reporting import domain
-from services.reporting.domain import PLAN_ABGESCHLOSSEN, PLAN_OFFEN, Antragssummen, Plan
+from services.reporting.domain import (
+    PLAN_ABGESCHLOSSEN,
+    PLAN_OFFEN,
+    Antragssummen,
+    Plan,
+)
 
 SINDELFINGEN, ESSLINGEN = "08115045", "08116019"
 
@@ -101,3 +110,44 @@ def test_integrationsmanagement_withholds_small_cells_and_their_complements():
     assert kommunen[SINDELFINGEN] == kommunen["08115028"] == GESPERRT
     assert kommunen["08115003"] == Zelle(6, False)
     assert boeblingen.offene_plaene_gesamt == Zelle(13, False) and boeblingen.zielfelder == []
+
+
+def test_a_batch_of_whole_aggregate_events_applies_what_one_by_one_would():
+    im_lesemodell = {"a": 2, "b": None}  # b: asked, no row; c: not asked, no row either
+    ereignisse = [("a", 1), ("a", 3), ("b", 1), ("a", 3), ("c", 2), ("a", 2), ("c", 1), ("a", 5), ("b", 1)]
+    faltung = domain.falte_staende(im_lesemodell, ereignisse)
+    assert faltung.angewandt == [False, True, True, False, True, False, False, True, False]
+    assert faltung.zu_schreiben == {"a": 7, "b": 2, "c": 4}  # the newest applied state of each
+    assert domain.falte_staende({"a": 9}, [("a", 9), ("a", 4)]) == domain.Faltung([False, False], {})
+    assert domain.falte_staende({}, []) == domain.Faltung([], {})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    im_lesemodell=st.dictionaries(st.sampled_from("abcd"), st.none() | st.integers(1, 6)),
+    ereignisse=st.lists(st.tuples(st.sampled_from("abcd"), st.integers(1, 6)), max_size=30),
+)
+def test_folding_a_batch_is_applying_its_events_one_by_one(im_lesemodell, ereignisse):
+    faltung = domain.falte_staende(im_lesemodell, ereignisse)
+    stand, angewandt = dict(im_lesemodell), []
+    for key, version in ereignisse:  # as the read model applies them one at a time
+        angewandt.append(domain.neuer(stand.get(key), version))
+        if angewandt[-1]:
+            stand[key] = version
+    assert faltung.angewandt == angewandt
+    written = {key: ereignisse[i][1] for key, i in faltung.zu_schreiben.items()}
+    assert {**im_lesemodell, **written} == stand  # writing only the newest gives the same rows
+    assert set(written) == {key for (key, _), neu in zip(ereignisse, angewandt, strict=True) if neu}
+
+
+def test_the_counters_of_a_batch_are_the_sums_of_its_events():
+    z = domain.Zaehlung()
+    for producer in ("antrag", "antrag", "", "caseplan"):
+        z.verarbeitet_von(producer)
+    t1, t2 = datetime(2017, 7, 1, tzinfo=UTC), datetime(2017, 7, 2, tzinfo=UTC)
+    z.angewandt_am(t2)
+    z.angewandt_am(t1, anzahl=3)
+    assert (dict(z.verarbeitet), z.angewandt, z.neuestes_ereignis_at) == (
+        {"antrag": 2, "unbekannt": 1, "caseplan": 1}, 4, t2
+    )
+    assert (domain.Zaehlung().angewandt, domain.Zaehlung().neuestes_ereignis_at) == (0, None)

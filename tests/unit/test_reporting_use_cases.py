@@ -1,7 +1,7 @@
 """Reporting's projection without a database: each event type's handler, run against FakeUnits
 with an in-memory repository. Older and repeated events change nothing, every event is counted
 per producer in the unit of work that applies it, and the aggregator's table names every event
-type of the three topics."""
+type of the three topics. Applied in a batch, the events come out exactly as one by one."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pakt.allocation.v1 import events_pb2 as allocation_events
 from pakt.allocation.v1.events_pb2 import BescheidErlassen, KommunenRahmen, VerteilungFestgelegt
 from pakt.antrag.v1 import events_pb2 as antrag_events
 from pakt.antrag.v1.antrag_pb2 import ANTRAG_STATUS_BEWILLIGT, ANTRAG_STATUS_EINGEGANGEN, Antrag
-from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht
+from pakt.antrag.v1.events_pb2 import AntragBeschieden, AntragEingereicht, AntragFortgeschrieben
 from pakt.caseplan.v1 import events_pb2 as caseplan_events
 from pakt.caseplan.v1.caseplan_pb2 import ZIELFELD_SPRACHE, ZIELSTATUS_ERREICHT, ZIELSTATUS_IN_ARBEIT
 from pakt.caseplan.v1.events_pb2 import PlanAbgeschlossen, PlanEroeffnet, PlanUebergeben, ZielFortgeschrieben
@@ -83,11 +83,19 @@ class FakeRepository:
         assert neu == (ziel_id not in self.ziele)
         self.ziele[ziel_id] = dict(values)
 
-    def count_processed(self, producer):
-        self.processed[producer] += 1
+    def antrag_versionen(self, antrag_ids):
+        return {i: self.antraege[i]["version"] for i in antrag_ids if i in self.antraege}
 
-    def count_applied(self, occurred_at, now):
-        self.applied += 1
+    def save_antraege(self, neu, geaendert):
+        for row in [*neu, *geaendert]:
+            values = dict(row)
+            self.save_antrag(values.pop("antrag_id"), values, neu=row in neu)
+
+    def count_processed(self, producer, events=1):
+        self.processed[producer] += events
+
+    def count_applied(self, occurred_at, now, events=1):
+        self.applied += events
 
     def reset(self, now):
         removed = len(self.antraege)
@@ -198,3 +206,53 @@ def test_only_operators_empty_the_read_model_or_see_its_rows(units):
     assert units.repo.antraege
     assert neuaufbau.reset(units, RP, rpb.ResetReadModelRequest()).antraege_removed == 1
     assert (units.repo.antraege, units.repo.processed) == ({}, {})
+
+
+def _event(payload: Message, version: int, producer: str) -> events.Event:
+    return events.Event(
+        events.wrap(payload, aggregate_type="x", aggregate_key="k", aggregate_version=version, producer=producer), payload
+    )
+
+
+def _stream() -> list[events.Event]:
+    """Anträge in several versions, repeated and late, with a Bescheid, a Verteilung and a plan
+    handed over with its goal."""
+    out = []
+    for antrag_id, versions in (("a1", [1, 2, 2, 4, 3, 5]), ("a2", [3, 1, 2, 3]), ("a3", [1])):
+        for v in versions:
+            base = {**BASE, "id": antrag_id}
+            out.append(_event(AntragFortgeschrieben(antrag=Antrag(**base, status=min(v, 4), version=v, bewilligt_cent=v)), v, "antrag"))
+    out.insert(3, _event(BescheidErlassen(bescheid_id="b1", antrag_id="a1", bewilligt_cent=1), 1, "allocation"))
+    out.insert(5, _event(_verteilung("v1", **{"08111000": 600_00}), 1, "allocation"))
+    ziel = {"plan_id": "p1", "ziel_id": "z1", "feld": ZIELFELD_SPRACHE, "status": ZIELSTATUS_IN_ARBEIT}
+    out.insert(2, _event(PlanEroeffnet(plan_id="p1", kommune_ags=SINDELFINGEN), 1, "caseplan"))
+    out.insert(6, _event(ZielFortgeschrieben(**ziel, kommune_ags=SINDELFINGEN), 2, "caseplan"))
+    out.insert(9, _event(PlanUebergeben(plan_id="p1", von_kommune_ags=SINDELFINGEN, an_kommune_ags=ESSLINGEN), 3, "caseplan"))
+    out.append(_event(ZielFortgeschrieben(**ziel, kommune_ags=SINDELFINGEN), 2, "caseplan"))
+    return out
+
+
+def _read_model(repo: FakeRepository) -> tuple:
+    return (repo.antraege, repo.verteilungen, repo.rahmen, repo.plaene, repo.ziele, repo.processed, repo.applied)
+
+
+@pytest.mark.parametrize("split", [1, 4, 100])
+def test_a_batch_comes_out_as_its_events_one_by_one(split):
+    """The same outcomes, rows and counters, however the stream is cut into batches; one commit
+    per batch."""
+    stream = _stream()
+    one_by_one = FakeUnits(FakeRepository())
+    table = aggregator.handlers(one_by_one)
+    expected = [table[type(e.payload)](e) for e in stream]
+    assert expected.count("applied") == one_by_one.repo.applied == 10
+
+    batched = FakeUnits(FakeRepository())
+    table, batch = aggregator.handlers(batched), aggregator.batch(batched)
+    outcomes = []
+    for start in range(0, len(stream), split):
+        with batch():
+            pending = [table[type(e.payload)](e) for e in stream[start : start + split]]
+        outcomes += [o() if callable(o) else o for o in pending]
+    assert outcomes == expected
+    assert _read_model(batched.repo) == _read_model(one_by_one.repo)
+    assert batched.committed == -(-len(stream) // split)
